@@ -3,29 +3,19 @@
 // more shapes and cases; this table makes sure none is missed.)
 import { describe, expect, test } from "vitest";
 import * as tf from "../src/index.js";
-import { checkGradient, type GradCheckOptions } from "./gradcheck.js";
+import { CHECKS as ARRAY_EXTRA } from "./grad_checks/array_extra.js";
 
-type Build = (...xs: tf.Tensor[]) => tf.Tensor;
-type Inputs = { shape: number[]; values?: number[] }[];
-const op =
-  (type: string, attrs: Record<string, unknown> = {}) =>
-  (...xs: tf.Tensor[]) =>
-    tf.getDefaultGraph().createOp(type, xs, attrs as never).outputs[0];
-const i32 = (v: tf.NestedArray) => tf.constant(v, { dtype: "int32" });
-const s = (...shape: number[]) => ({ shape });
-const pos = (...shape: number[]) => ({
-  shape,
-  values: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => 0.5 + 0.37 * i),
-});
-const unit = (...shape: number[]) => ({
-  shape,
-  values: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => -0.8 + 0.29 * i),
-});
-const img = s(1, 4, 4, 2);
-const conv = { strides: [1, 1, 1, 1], padding: "SAME" };
-const pool = { ksize: [1, 2, 2, 1], strides: [1, 2, 2, 1], padding: "VALID" };
+import { conv, type GradChecks, i32, img, op, pool, pos, s, unit } from "./grad_checks/common.js";
+import { CHECKS as FUNCTIONS } from "./grad_checks/functions.js";
+import { CHECKS as IMAGE } from "./grad_checks/image.js";
+import { CHECKS as LINALG } from "./grad_checks/linalg.js";
+import { CHECKS as MATH_EXTRA } from "./grad_checks/math_extra.js";
+import { CHECKS as NN_EXTRA } from "./grad_checks/nn_extra.js";
+import { CHECKS as RESOURCE_VARIABLES } from "./grad_checks/resource_variables.js";
+import { CHECKS as SPARSE_RANDOM } from "./grad_checks/sparse_random.js";
+import { checkGradient } from "./gradcheck.js";
 
-const CHECKS: Record<string, [Build, Inputs, GradCheckOptions?]> = {
+const CORE_CHECKS: GradChecks = {
   Abs: [op("Abs"), [unit(2, 3)]],
   // Switch and Merge: their gradients are checked through tf.cond, which builds both.
   Switch: [
@@ -244,6 +234,18 @@ const CHECKS: Record<string, [Build, Inputs, GradCheckOptions?]> = {
   Transpose: [(x) => tf.transpose(x, [2, 0, 1]), [s(2, 3, 2)]],
   Unpack: [(x) => tf.addN(tf.unstack(x, { axis: 1 })), [s(2, 3)]],
   UnsortedSegmentSum: [(x) => tf.unsortedSegmentSum(x, i32([1, 0, 1]), 2), [s(3, 2)]],
+};
+
+const CHECKS: GradChecks = {
+  ...CORE_CHECKS,
+  ...MATH_EXTRA,
+  ...LINALG,
+  ...ARRAY_EXTRA,
+  ...NN_EXTRA,
+  ...IMAGE,
+  ...SPARSE_RANDOM,
+  ...RESOURCE_VARIABLES,
+  ...FUNCTIONS,
 };
 
 /** Registered gradients that are (correctly) null or zero: no numeric check applies. */

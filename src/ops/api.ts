@@ -14,6 +14,7 @@ export * as layers from "../layers/index.js";
 export * as losses from "../layers/losses.js";
 export * as metrics from "../layers/metrics.js";
 export * as train from "../train/index.js";
+export * from "./array_extra.js";
 export * from "./array_index.js";
 export * from "./array_index_grad.js";
 export * from "./array_shape.js";
@@ -30,6 +31,7 @@ export {
 } from "./basic.js";
 export * from "./clip_ops.js";
 export { assert, case, cond, type WhileLoopOptions, whileLoop } from "./control_flow.js";
+export * from "./function_ops.js";
 export {
   type FoldOptions,
   foldl,
@@ -39,6 +41,7 @@ export {
   type ScanOptions,
   scan,
 } from "./functional_ops.js";
+export * from "./image.js";
 export * as initializers from "./initializers.js";
 export {
   mergeV2Checkpoints,
@@ -48,13 +51,28 @@ export {
   saveV1,
   saveV2,
 } from "./io_ops.js";
+export * from "./linalg.js";
+export * from "./lookup.js";
 export * from "./math.js";
+export * from "./math_extra.js";
 export * from "./math_grad.js";
 export * as nn from "./nn.js";
+export * from "./nn_extra.js";
+export * as bitwise from "./ns_bitwise.js";
+export * as image from "./ns_image.js";
+export * as linalg from "./ns_linalg.js";
+export * as lookup from "./ns_lookup.js";
+export * as random from "./ns_random.js";
+export * as sparse from "./ns_sparse.js";
+export * as strings from "./ns_strings.js";
 export { convertToTensor, type TensorLike } from "./op_builder.js";
 export * from "./random.js";
+export * from "./random_extra.js";
 export * from "./reduction.js";
 export * from "./reduction_grad.js";
+export * from "./resource_variables.js";
+export * from "./sparse.js";
+export * from "./strings.js";
 export { TensorArray, type TensorArrayOptions } from "./tensor_array.js";
 export * from "./variable_scope.js";
 export {

@@ -1,0 +1,2 @@
+// Graph functions: function calls, PartitionedCall, If/While and their stateless forms, Defun: TypeScript kernels.
+export {};

@@ -1,0 +1,2 @@
+// Image ops: resizing, crops, flips, colour space and contrast, PNG/JPEG codecs, non-max suppression: TypeScript kernels.
+export {};

@@ -1,0 +1,2 @@
+// Lookup tables: HashTableV2 and its initializers, finds and sizes, tf.lookup's index tables: TypeScript kernels.
+export {};

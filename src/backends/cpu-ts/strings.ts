@@ -1,0 +1,2 @@
+// String ops: splitting, joining, substrings, conversions, regexes, hashing, base64: TypeScript kernels.
+export {};

