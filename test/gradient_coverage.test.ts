@@ -255,7 +255,7 @@ const NOT_DIFFERENTIABLE = new Set(
   ),
 );
 
-/** Gradients that raise UnimplementedError for now (the backward pass of tf.whileLoop). */
+/** Frame ops: a loop is differentiated as a whole (src/gradients/while_grad.ts), never op by op. */
 const NOT_IMPLEMENTED = new Set([
   "Enter",
   "RefEnter",

@@ -16,6 +16,7 @@ import { type ShapeLike, TensorShape } from "../framework/tensor_shape.js";
 import { flatten, type Nested, packAs, structureOf } from "./nest.js";
 import { convertToTensor, graphOf, makeOp1, type TensorLike } from "./op_builder.js";
 import { TensorArray } from "./tensor_array.js";
+import { importedWhileLoop } from "./while_import.js";
 
 const same = (c: ShapeContext) => c.input(0);
 /** Merge's output: the inputs' common rank, with the dims on which they all agree. */
@@ -73,8 +74,10 @@ registerOp("Assert", {
 });
 
 function loopGradientError(op: Operation): UnimplementedError {
+  // Loops are differentiated as a whole (gradients/while_grad.ts), from their tf.whileLoop or,
+  // for imported ones, from the structure read off the graph; a lone frame op has no gradient.
   return new UnimplementedError(
-    `Gradients through tf.whileLoop (and of control-flow ops not built by tf.cond) are not implemented yet: '${op.name}' (${op.type})`,
+    `No gradient for '${op.name}' (${op.type}): it is not part of a while loop whose Enter/Merge/Switch/NextIteration/Exit structure could be recognised`,
   );
 }
 function throwLoopGradient(op: Operation): never {
@@ -248,9 +251,17 @@ export interface WhileLoopInfo {
   readonly parallelIterations: number;
 }
 const loopOfExit = new WeakMap<Operation, WhileLoopInfo>();
-/** The tf.whileLoop an Exit op belongs to (undefined for loops imported from a GraphDef). */
+/**
+ * The loop an Exit op belongs to: the tf.whileLoop that built it, or for a loop imported from a
+ * GraphDef, its structure read off the graph (remembered for all its exits).
+ */
 export function whileLoopOfExit(op: Operation): WhileLoopInfo | undefined {
-  return loopOfExit.get(op);
+  let info = loopOfExit.get(op);
+  if (info === undefined && (op.type === "Exit" || op.type === "RefExit")) {
+    info = importedWhileLoop(op);
+    if (info) for (const e of info.exits) loopOfExit.set(e.op, info);
+  }
+  return info;
 }
 
 /** A tf.whileLoop being built: outside values enter through Enter(value, frame, is_constant=true). */
