@@ -73,6 +73,33 @@ export class VariableRef {
 }
 
 /**
+ * The storage of a resource variable (what a VarHandleOp's handle points to): a VariableRef
+ * keyed by container/shared_name, with TF's messages for resource reads.
+ */
+export class ResourceVariable extends VariableRef {
+  readonly container: string;
+  constructor(
+    container: string,
+    name: string,
+    dtype: DType,
+    declaredShape: readonly (number | null)[] | null,
+  ) {
+    super(name, dtype, declaredShape);
+    this.container = container;
+  }
+
+  override read(): NDArray {
+    if (this.value === undefined) {
+      const c = this.container || "localhost";
+      throw new FailedPreconditionError(
+        `Error while reading resource variable ${this.name} from Container: ${c}. This could mean that the variable was uninitialized. Not found: Resource ${c}/${this.name}/N10tensorflow3VarE does not exist.`,
+      );
+    }
+    return this.value;
+  }
+}
+
+/**
  * A handle to per-run or per-session state that is not a tensor (TF's DT_RESOURCE values: a
  * TensorArray, a stack). Ops pass it along edges; kernels that own the state read `state`.
  */
@@ -153,3 +180,15 @@ export function backendNames(): string[] {
 
 /** Narrows a kernel input to an array value (ref inputs are dereferenced by the executor). */
 export const arr = (v: Value): NDArray => v as NDArray;
+
+/**
+ * The variable an input names: a ref input's VariableRef, or the storage behind a resource
+ * handle (a VarHandleOp's output). Kernels shared by the ref and resource forms of an op use it.
+ */
+export function variableOf(v: Value, what = "resource"): VariableRef {
+  if (v instanceof VariableRef) return v;
+  if (v instanceof ResourceHandle && v.state instanceof VariableRef) return v.state;
+  throw new InvalidArgumentError(
+    `${what} must be a variable (a ref or a resource variable handle), got ${v instanceof ResourceHandle ? `a ${v.kind} handle` : "a tensor"}`,
+  );
+}
