@@ -1,2 +1,20 @@
 // The tf.strings namespace: re-exports of its builders under TensorFlow's names.
-export {};
+export {
+  asString,
+  reduceJoin,
+  regexFullMatch,
+  regexReplace,
+  stringFormat as format,
+  stringJoin as join,
+  stringLength as length,
+  stringLower as lower,
+  stringSplitV2 as split,
+  stringStrip as strip,
+  stringToHashBucket as toHashBucket,
+  stringToHashBucketFast as toHashBucketFast,
+  stringToHashBucketStrong as toHashBucketStrong,
+  stringToNumber as toNumber,
+  stringUpper as upper,
+  substr,
+  unicodeScript,
+} from "./strings.js";

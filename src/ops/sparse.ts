@@ -1,2 +1,7 @@
 // Sparse tensors: the SparseTensor value and placeholder, and the sparse ops: builders, registrations (shape fn, gradient).
-export {};
+export {
+  SparseTensor,
+  SparseTensorValue,
+  type SparseTensorValueLike,
+  sparsePlaceholder,
+} from "./sparse_tensor.js";

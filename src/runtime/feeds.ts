@@ -9,10 +9,17 @@ import {
   typedArrayDType,
 } from "../framework/ndarray.js";
 import { shapeString } from "../framework/tensor_shape.js";
+import { COMPOSITE, type CompositeTensor, isComposite } from "./fetches.js";
 
-/** A value that can be fed: an NDArray, a JS scalar, nested arrays, or a TypedArray. */
-export type Feedable = NDArray | NestedArray | TypedArray;
-export type FeedKey = Tensor | string | { [TO_TENSOR](): Tensor };
+/**
+ * A value that can be fed: an NDArray, a JS scalar, nested arrays, or a TypedArray; for a
+ * composite key (a SparseTensor), an object of its named parts (a SparseTensorValue).
+ */
+export type Feedable = NDArray | NestedArray | TypedArray | FeedableParts;
+export interface FeedableParts {
+  readonly [part: string]: Feedable;
+}
+export type FeedKey = Tensor | string | { [TO_TENSOR](): Tensor } | CompositeTensor;
 /** Feeds: a Map, an array of [key, value] pairs, or an object keyed by tensor name. */
 export type Feeds =
   | ReadonlyMap<FeedKey, Feedable>
@@ -28,7 +35,19 @@ export function normalizeFeeds(graph: Graph, feeds: Feeds | undefined): [Tensor,
   else pairs = Object.entries(feeds);
   const out: [Tensor, NDArray][] = [];
   const seen = new Set<Tensor>();
+  const expanded: [FeedKey, Feedable][] = [];
   for (const [key, value] of pairs) {
+    if (!isComposite(key)) {
+      expanded.push([key, value]);
+      continue;
+    }
+    const c = key[COMPOSITE];
+    const parts = c.unpack(value);
+    c.tensors.forEach((t, i) => {
+      expanded.push([t, parts[i] as Feedable]);
+    });
+  }
+  for (const [key, value] of expanded) {
     let t: Tensor;
     if (typeof key === "string") {
       const name = /:\d+$/.test(key) ? key : `${key}:0`;
@@ -54,6 +73,10 @@ export function feedValue(t: Tensor, value: Feedable): NDArray {
       throw new InvalidArgumentError(`Cannot feed a value of dtype ${value.dtype} for ${where}`);
     }
     v = value;
+  } else if (!Array.isArray(value) && typeof value === "object" && !ArrayBuffer.isView(value)) {
+    throw new InvalidArgumentError(
+      `Cannot feed an object of parts for ${where}: it is not a composite tensor`,
+    );
   } else if (ArrayBuffer.isView(value)) {
     const ta = value as TypedArray;
     const d = typedArrayDType(ta);

@@ -8,17 +8,36 @@ import {
 } from "../framework/graph.js";
 import type { NDArray } from "../framework/ndarray.js";
 
+/**
+ * A value made of several tensors (a SparseTensor: indices, values, dense shape). Fetching it
+ * fetches its parts and `pack`s their values; feeding it `unpack`s the fed value into one value
+ * per part.
+ */
+export const COMPOSITE: unique symbol = Symbol.for("tensorgraph.composite");
+export interface CompositeTensor<V = unknown> {
+  readonly [COMPOSITE]: {
+    readonly tensors: readonly Tensor[];
+    pack(values: readonly NDArray[]): V;
+    unpack(value: unknown): unknown[];
+  };
+}
+export function isComposite(x: unknown): x is CompositeTensor {
+  return typeof x === "object" && x !== null && COMPOSITE in x;
+}
+
 /** A fetch: a tensor, an operation, a name ("x:0" or "init"), a variable, or any nesting of them. */
-export type Fetch = Tensor | Operation | string | { [TO_TENSOR](): Tensor };
+export type Fetch = Tensor | Operation | string | { [TO_TENSOR](): Tensor } | CompositeTensor;
 export type Fetches = Fetch | readonly Fetches[] | { readonly [key: string]: Fetches };
 /** What `sess.run` resolves to: the fetches' structure with each tensor replaced by its value and each op by null. */
 export type FetchResult<F> = F extends Operation
   ? null
-  : F extends Fetch
-    ? NDArray
-    : F extends readonly unknown[]
-      ? { -readonly [K in keyof F]: FetchResult<F[K]> }
-      : { -readonly [K in keyof F]: FetchResult<F[K]> };
+  : F extends CompositeTensor<infer V>
+    ? V
+    : F extends Fetch
+      ? NDArray
+      : F extends readonly unknown[]
+        ? { -readonly [K in keyof F]: FetchResult<F[K]> }
+        : { -readonly [K in keyof F]: FetchResult<F[K]> };
 
 /** The flat list of distinct fetch targets and a function that rebuilds the user's structure. */
 export interface FlatFetches {
@@ -41,7 +60,7 @@ export function flattenFetches(graph: Graph, fetches: Fetches): FlatFetches {
     let x: Tensor | Operation;
     if (typeof f === "string") x = resolveName(graph, f);
     else if (f instanceof Tensor || f instanceof Operation) x = f;
-    else x = f[TO_TENSOR]();
+    else x = (f as { [TO_TENSOR](): Tensor })[TO_TENSOR]();
     if (x.graph !== graph)
       throw new ValueError(`Fetch '${x.name}' is not an element of this session's graph`);
     if (x instanceof Tensor) {
@@ -55,6 +74,11 @@ export function flattenFetches(graph: Graph, fetches: Fetches): FlatFetches {
   };
   type Builder = (values: (NDArray | null)[]) => unknown;
   const walk = (f: Fetches): Builder => {
+    if (isComposite(f)) {
+      const c = f[COMPOSITE];
+      const parts = c.tensors.map((t) => leaf(t));
+      return (values) => c.pack(parts.map((p) => values[p()] as NDArray));
+    }
     if (
       typeof f === "string" ||
       f instanceof Tensor ||
