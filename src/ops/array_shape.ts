@@ -558,8 +558,16 @@ export interface PadOptions {
   constantValues?: TensorLike;
   name?: string;
 }
-/** Pads `x` (tf.pad): `paddings` is [rank, 2], the count before and after each dim. */
-export function pad(x: TensorLike, paddings: TensorLike, options: PadOptions = {}): Tensor {
+/**
+ * Pads `x` (tf.pad): `paddings` is [rank, 2], the count before and after each dim. TF's `mode`
+ * may also come positionally: `pad(x, paddings, "REFLECT")`.
+ */
+export function pad(
+  x: TensorLike,
+  paddings: TensorLike,
+  modeOrOptions: PadOptions["mode"] | PadOptions = {},
+): Tensor {
+  const options = typeof modeOrOptions === "string" ? { mode: modeOrOptions } : modeOrOptions;
   const mode = (options.mode ?? "CONSTANT").toUpperCase();
   const attrs = { Tpaddings: intAttr(paddings) };
   const cv = options.constantValues;

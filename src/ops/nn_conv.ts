@@ -13,7 +13,13 @@ import {
   type WindowAttrs,
   windowedOutputSize,
 } from "../framework/window_rules.js";
-import { convertToTensor, graphOf, makeOp1, type TensorLike } from "./op_builder.js";
+import {
+  convertToTensor,
+  graphOf,
+  isOptionsObject,
+  makeOp1,
+  type TensorLike,
+} from "./op_builder.js";
 
 // ---- Shape functions ----
 
@@ -393,12 +399,52 @@ function convAttrs(o: Conv2DOptions): Record<string, AttrValue | undefined> {
   };
 }
 
+/** Options of the convolutions besides TF's required strides and padding. */
+export interface ConvOptions {
+  dilations?: WindowArg;
+  dataFormat?: DataFormat;
+  name?: string;
+}
+
+/**
+ * The window arguments in either of the forms a TF user writes: `(strides, padding, options?)`
+ * as TF's positional arguments, or one `{ strides, padding, ... }` object (TF's keywords).
+ */
+function convArgs(
+  where: string,
+  stridesOrOptions: WindowArg | Conv2DOptions,
+  padding: PaddingArg | undefined,
+  options: ConvOptions | undefined,
+): Conv2DOptions {
+  if (isOptionsObject(stridesOrOptions)) return stridesOrOptions as Conv2DOptions;
+  if (padding === undefined)
+    throw new ValueError(`${where}: padding is required ("SAME", "VALID" or explicit pairs)`);
+  return { ...options, strides: stridesOrOptions as WindowArg, padding };
+}
+
 /**
  * 2-D convolution (tf.nn.conv2d): input [batch, height, width, in_channels], filter
- * [filter_height, filter_width, in_channels, out_channels].
+ * [filter_height, filter_width, in_channels, out_channels]. Called as TF's
+ * `conv2d(input, filter, strides, padding, { dilations, dataFormat, name })` or with
+ * `{ strides, padding, ... }` in place of the positional strides and padding.
  */
-export function conv2d(input: TensorLike, filter: TensorLike, options: Conv2DOptions): Tensor {
-  return makeOp1("Conv2D", [input, filter], convAttrs(options), options.name ?? "Conv2D");
+export function conv2d(
+  input: TensorLike,
+  filter: TensorLike,
+  strides: WindowArg,
+  padding: PaddingArg,
+  options?: ConvOptions,
+): Tensor;
+export function conv2d(input: TensorLike, filter: TensorLike, options: Conv2DOptions): Tensor;
+export function conv2d(
+  input: TensorLike,
+  filter: TensorLike,
+  strides: WindowArg | Conv2DOptions,
+  padding?: PaddingArg,
+  options?: ConvOptions,
+): Tensor {
+  const o = convArgs("conv2d", strides, padding, options);
+  return makeOp1("Conv2D", [input, filter], convAttrs(o), o.name ?? "Conv2D");
 }
 
 /** The gradient of conv2d with respect to its input, of shape `inputSizes` (tf.nn.conv2d_backprop_input). */
@@ -406,14 +452,26 @@ export function conv2dBackpropInput(
   inputSizes: TensorLike,
   filter: TensorLike,
   outBackprop: TensorLike,
+  strides: WindowArg,
+  padding: PaddingArg,
+  options?: ConvOptions,
+): Tensor;
+export function conv2dBackpropInput(
+  inputSizes: TensorLike,
+  filter: TensorLike,
+  outBackprop: TensorLike,
   options: Conv2DOptions,
+): Tensor;
+export function conv2dBackpropInput(
+  inputSizes: TensorLike,
+  filter: TensorLike,
+  outBackprop: TensorLike,
+  strides: WindowArg | Conv2DOptions,
+  padding?: PaddingArg,
+  options?: ConvOptions,
 ): Tensor {
-  return makeOp1(
-    "Conv2DBackpropInput",
-    [inputSizes, filter, outBackprop],
-    convAttrs(options),
-    options.name,
-  );
+  const o = convArgs("conv2dBackpropInput", strides, padding, options);
+  return makeOp1("Conv2DBackpropInput", [inputSizes, filter, outBackprop], convAttrs(o), o.name);
 }
 
 /** The gradient of conv2d with respect to its filter, of shape `filterSizes` (tf.nn.conv2d_backprop_filter). */
@@ -421,14 +479,26 @@ export function conv2dBackpropFilter(
   input: TensorLike,
   filterSizes: TensorLike,
   outBackprop: TensorLike,
+  strides: WindowArg,
+  padding: PaddingArg,
+  options?: ConvOptions,
+): Tensor;
+export function conv2dBackpropFilter(
+  input: TensorLike,
+  filterSizes: TensorLike,
+  outBackprop: TensorLike,
   options: Conv2DOptions,
+): Tensor;
+export function conv2dBackpropFilter(
+  input: TensorLike,
+  filterSizes: TensorLike,
+  outBackprop: TensorLike,
+  strides: WindowArg | Conv2DOptions,
+  padding?: PaddingArg,
+  options?: ConvOptions,
 ): Tensor {
-  return makeOp1(
-    "Conv2DBackpropFilter",
-    [input, filterSizes, outBackprop],
-    convAttrs(options),
-    options.name,
-  );
+  const o = convArgs("conv2dBackpropFilter", strides, padding, options);
+  return makeOp1("Conv2DBackpropFilter", [input, filterSizes, outBackprop], convAttrs(o), o.name);
 }
 
 /**
@@ -440,9 +510,24 @@ export function conv2dTranspose(
   filter: TensorLike,
   outputShape: TensorLike,
   strides: WindowArg,
+  padding?: PaddingArg,
+  options?: ConvOptions,
+): Tensor;
+export function conv2dTranspose(
+  value: TensorLike,
+  filter: TensorLike,
+  outputShape: TensorLike,
+  options: Conv2DOptions,
+): Tensor;
+export function conv2dTranspose(
+  value: TensorLike,
+  filter: TensorLike,
+  outputShape: TensorLike,
+  stridesOrOptions: WindowArg | Conv2DOptions,
   padding: PaddingArg = "SAME",
-  options: { dilations?: WindowArg; dataFormat?: DataFormat; name?: string } = {},
+  options: ConvOptions = {},
 ): Tensor {
+  const o = convArgs("conv2dTranspose", stridesOrOptions, padding, options);
   const g = graphOf([value, filter, outputShape]);
   const v = convertToTensor(value, undefined, undefined, g);
   const f = convertToTensor(filter, v.dtype, undefined, g);
@@ -460,12 +545,7 @@ export function conv2dTranspose(
       `output_shape does not match filter's output channels, ${wanted[3]} != ${oc}`,
     );
   }
-  return makeOp1(
-    "Conv2DBackpropInput",
-    [os, f, v],
-    convAttrs({ strides, padding, ...options }),
-    options.name ?? "conv2d_transpose",
-  );
+  return makeOp1("Conv2DBackpropInput", [os, f, v], convAttrs(o), o.name ?? "conv2d_transpose");
 }
 
 /** The constant value of a 1-D int tensor, if known at construction. */
@@ -487,32 +567,24 @@ export interface WindowOptions {
 export function depthwiseConv2d(
   input: TensorLike,
   filter: TensorLike,
-  strides: WindowArg,
-  padding: "SAME" | "VALID" | "same" | "valid",
-  options: WindowOptions = {},
+  strides: WindowArg | DepthwiseOptions,
+  padding?: PoolPadding,
+  options?: WindowOptions,
 ): Tensor {
-  return makeOp1(
-    "DepthwiseConv2dNative",
-    [input, filter],
-    convAttrs({ strides, padding, ...options }),
-    options.name ?? "depthwise",
-  );
+  const o = convArgs("depthwise convolution", strides, padding, options);
+  return makeOp1("DepthwiseConv2dNative", [input, filter], convAttrs(o), o.name ?? "depthwise");
 }
 
 /** The DepthwiseConv2dNative op itself (tf.nn.depthwise_conv2d_native). */
 export function depthwiseConv2dNative(
   input: TensorLike,
   filter: TensorLike,
-  strides: WindowArg,
-  padding: "SAME" | "VALID" | "same" | "valid",
-  options: WindowOptions = {},
+  strides: WindowArg | DepthwiseOptions,
+  padding?: PoolPadding,
+  options?: WindowOptions,
 ): Tensor {
-  return makeOp1(
-    "DepthwiseConv2dNative",
-    [input, filter],
-    convAttrs({ strides, padding, ...options }),
-    options.name,
-  );
+  const o = convArgs("depthwise convolution", strides, padding, options);
+  return makeOp1("DepthwiseConv2dNative", [input, filter], convAttrs(o), o.name);
 }
 
 /** The gradient of a depthwise convolution with respect to its input (tf.nn.depthwise_conv2d_native_backprop_input). */
@@ -520,15 +592,16 @@ export function depthwiseConv2dNativeBackpropInput(
   inputSizes: TensorLike,
   filter: TensorLike,
   outBackprop: TensorLike,
-  strides: WindowArg,
-  padding: "SAME" | "VALID" | "same" | "valid",
-  options: WindowOptions = {},
+  strides: WindowArg | DepthwiseOptions,
+  padding?: PoolPadding,
+  options?: WindowOptions,
 ): Tensor {
+  const o = convArgs("depthwise convolution", strides, padding, options);
   return makeOp1(
     "DepthwiseConv2dNativeBackpropInput",
     [inputSizes, filter, outBackprop],
-    convAttrs({ strides, padding, ...options }),
-    options.name,
+    convAttrs(o),
+    o.name,
   );
 }
 
@@ -537,16 +610,23 @@ export function depthwiseConv2dNativeBackpropFilter(
   input: TensorLike,
   filterSizes: TensorLike,
   outBackprop: TensorLike,
-  strides: WindowArg,
-  padding: "SAME" | "VALID" | "same" | "valid",
-  options: WindowOptions = {},
+  strides: WindowArg | DepthwiseOptions,
+  padding?: PoolPadding,
+  options?: WindowOptions,
 ): Tensor {
+  const o = convArgs("depthwise convolution", strides, padding, options);
   return makeOp1(
     "DepthwiseConv2dNativeBackpropFilter",
     [input, filterSizes, outBackprop],
-    convAttrs({ strides, padding, ...options }),
-    options.name,
+    convAttrs(o),
+    o.name,
   );
+}
+
+/** Depthwise convolutions' keyword form: TF's strides and padding with the other options. */
+export interface DepthwiseOptions extends WindowOptions {
+  strides: WindowArg;
+  padding: PoolPadding;
 }
 
 export interface PoolOptions {
@@ -555,6 +635,26 @@ export interface PoolOptions {
 }
 
 type PoolPadding = "SAME" | "VALID" | "same" | "valid";
+
+/** Pooling's keyword form: TF's ksize, strides and padding with the other options. */
+export interface PoolKeywordOptions extends PoolOptions {
+  ksize: WindowArg;
+  strides: WindowArg;
+  padding: PoolPadding;
+}
+
+/** Pooling's window arguments, given positionally as TF's or as one keyword object. */
+function poolArgs(
+  ksize: WindowArg | PoolKeywordOptions,
+  strides: WindowArg | undefined,
+  padding: PoolPadding | undefined,
+  options: PoolOptions | undefined,
+): PoolKeywordOptions {
+  if (isOptionsObject(ksize)) return ksize as PoolKeywordOptions;
+  if (strides === undefined || padding === undefined)
+    throw new ValueError("pooling needs ksize, strides and padding");
+  return { ...options, ksize: ksize as WindowArg, strides, padding };
+}
 
 function poolAttrs(
   ksize: WindowArg,
@@ -574,16 +674,17 @@ function poolAttrs(
 /** Max pooling (tf.nn.max_pool): the maximum of each ksize window of `value` [batch, h, w, c]. */
 export function maxPool(
   value: TensorLike,
-  ksize: WindowArg,
-  strides: WindowArg,
-  padding: PoolPadding,
-  options: PoolOptions = {},
+  ksize: WindowArg | PoolKeywordOptions,
+  strides?: WindowArg,
+  padding?: PoolPadding,
+  options?: PoolOptions,
 ): Tensor {
+  const o = poolArgs(ksize, strides, padding, options);
   return makeOp1(
     "MaxPool",
     [value],
-    poolAttrs(ksize, strides, padding, options),
-    options.name ?? "MaxPool",
+    poolAttrs(o.ksize, o.strides, o.padding, o),
+    o.name ?? "MaxPool",
   );
 }
 
@@ -593,16 +694,17 @@ export function maxPool(
  */
 export function avgPool(
   value: TensorLike,
-  ksize: WindowArg,
-  strides: WindowArg,
-  padding: PoolPadding,
-  options: PoolOptions = {},
+  ksize: WindowArg | PoolKeywordOptions,
+  strides?: WindowArg,
+  padding?: PoolPadding,
+  options?: PoolOptions,
 ): Tensor {
+  const o = poolArgs(ksize, strides, padding, options);
   return makeOp1(
     "AvgPool",
     [value],
-    poolAttrs(ksize, strides, padding, options),
-    options.name ?? "AvgPool",
+    poolAttrs(o.ksize, o.strides, o.padding, o),
+    o.name ?? "AvgPool",
   );
 }
 
@@ -611,16 +713,17 @@ export function maxPoolGrad(
   origInput: TensorLike,
   origOutput: TensorLike,
   grad: TensorLike,
-  ksize: WindowArg,
-  strides: WindowArg,
-  padding: PoolPadding,
-  options: PoolOptions = {},
+  ksize: WindowArg | PoolKeywordOptions,
+  strides?: WindowArg,
+  padding?: PoolPadding,
+  options?: PoolOptions,
 ): Tensor {
+  const o = poolArgs(ksize, strides, padding, options);
   return makeOp1(
     "MaxPoolGrad",
     [origInput, origOutput, grad],
-    poolAttrs(ksize, strides, padding, options),
-    options.name,
+    poolAttrs(o.ksize, o.strides, o.padding, o),
+    o.name,
   );
 }
 
@@ -628,16 +731,17 @@ export function maxPoolGrad(
 export function avgPoolGrad(
   origInputShape: TensorLike,
   grad: TensorLike,
-  ksize: WindowArg,
-  strides: WindowArg,
-  padding: PoolPadding,
-  options: PoolOptions = {},
+  ksize: WindowArg | PoolKeywordOptions,
+  strides?: WindowArg,
+  padding?: PoolPadding,
+  options?: PoolOptions,
 ): Tensor {
+  const o = poolArgs(ksize, strides, padding, options);
   return makeOp1(
     "AvgPoolGrad",
     [origInputShape, grad],
-    poolAttrs(ksize, strides, padding, options),
-    options.name,
+    poolAttrs(o.ksize, o.strides, o.padding, o),
+    o.name,
   );
 }
 

@@ -166,3 +166,14 @@ export function makeOp1(
 ): Tensor {
   return makeOp(type, inputs, attrs, name).outputs[0];
 }
+
+/**
+ * Whether a builder argument is the trailing options object (a plain `{ ... }` literal) rather
+ * than a value: builders accept TF's keyword arguments either positionally or in that object.
+ */
+export function isOptionsObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v) || ArrayBuffer.isView(v))
+    return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
