@@ -1,9 +1,10 @@
 import { isFloating } from "../framework/dtypes.js";
 import { LookupError, ValueError } from "../framework/errors.js";
-import { type Graph, type Operation, Tensor } from "../framework/graph.js";
+import { functionCallHooks, type Graph, type Operation, Tensor } from "../framework/graph.js";
 import { getRegisteredOp } from "../framework/op_registry.js";
 import { type WhileLoopInfo, whileLoopOfExit } from "../ops/control_flow.js";
 import { convertToTensor, graphOf, makeOp1, type TensorLike } from "../ops/op_builder.js";
+import { Variable } from "../ops/variables.js";
 import { whileLoopGradients } from "./while_grad.js";
 
 /** Ops whose outputs carry no gradient (TF's ops.NotDifferentiable). */
@@ -54,6 +55,9 @@ const NOT_DIFFERENTIABLE = new Set<string>([
 
 /** Tensors that gradients flow through: floating point only, as TensorFlow's _IsBackpropagatable. */
 const backpropagatable = (t: Tensor): boolean => isFloating(t.dtype);
+/** Resource handles also receive gradients (a variable's, from its reads), as in TensorFlow. */
+const RESOURCE = "resource" as Tensor["dtype"];
+const receivesGradient = (t: Tensor): boolean => backpropagatable(t) || t.dtype === RESOURCE;
 
 export interface GradientsOptions {
   name?: string;
@@ -76,7 +80,12 @@ export function gradients(
   const xsList = (Array.isArray(xs) ? xs : [xs]) as TensorLike[];
   const graph = graphOf([...ysList, ...xsList]);
   const yT = ysList.map((y) => convertToTensor(y, undefined, undefined, graph));
-  const xT = xsList.map((x) => convertToTensor(x, undefined, undefined, graph));
+  // A resource variable is differentiated through its handle (TF's gradients of a ResourceVariable).
+  const xT = xsList.map((x) =>
+    x instanceof Variable && x.isResource
+      ? x.handle
+      : convertToTensor(x, undefined, undefined, graph),
+  );
   const gradYsList =
     gradYs === undefined || gradYs === null
       ? yT.map(() => null)
@@ -153,7 +162,7 @@ function backprop(
       if (left === 0) {
         const exitGrads = loop.exits.map((e) => aggregate(grads.get(e), e));
         if (exitGrads.some((g) => g !== null)) {
-          const g = whileLoopGradients(loop, exitGrads);
+          const g = whileLoopGradients(loop, exitGrads, gradients);
           const externals = loop.externals();
           loop.initial.forEach((t, i) => {
             const d = g.initial[i];
@@ -173,7 +182,7 @@ function backprop(
         const inGrads = opGradients(op, outGrads, graph);
         op.inputs.forEach((t, i) => {
           const g = inGrads[i];
-          if (g && backpropagatable(t) && !stop.has(t)) addGrad(t, g);
+          if (g && receivesGradient(t) && !stop.has(t)) addGrad(t, g);
         });
       }
     }
@@ -193,7 +202,9 @@ function backprop(
 /** The gradients for op's inputs, computed by its registered gradient function. */
 function opGradients(op: Operation, outGrads: (Tensor | null)[], graph: Graph): (Tensor | null)[] {
   if (NOT_DIFFERENTIABLE.has(op.type)) return op.inputs.map(() => null);
-  const fn = getRegisteredOp(op.type)?.gradient;
+  const fn =
+    getRegisteredOp(op.type)?.gradient ??
+    (op.graph.library.has(op.type) ? functionCallHooks.gradient : undefined);
   if (!fn) {
     throw new LookupError(`No gradient defined for operation '${op.name}' (op type: ${op.type})`);
   }
@@ -216,6 +227,7 @@ function opGradients(op: Operation, outGrads: (Tensor | null)[], graph: Graph): 
       const x = op.inputs[i];
       if (
         g &&
+        x.dtype !== RESOURCE && // a handle's gradient has the variable's shape
         x.shape.rank !== null &&
         g.shape.rank !== null &&
         !x.shape.isCompatibleWith(g.shape)

@@ -1,11 +1,17 @@
 // The training_ops family: TF1's Apply* ops, which update a variable (and its optimizer slots)
-// in place through ref inputs and output the variable's ref.
+// through ref inputs and output the variable's ref; their ResourceApply* forms, which update
+// resource variables through handles (no outputs); and the SparseApply* forms, which update the
+// rows a gradient names.
+import type { DType } from "../framework/dtypes.js";
 import { ValueError } from "../framework/errors.js";
-import { Tensor } from "../framework/graph.js";
-import { registerOp } from "../framework/op_registry.js";
+import { type Operation, Tensor } from "../framework/graph.js";
+import { NDArray } from "../framework/ndarray.js";
+import type { AttrValue } from "../framework/op_def.js";
+import { getOpDef, registerOp } from "../framework/op_registry.js";
 import type { ShapeContext } from "../framework/shape_inference.js";
 import { TensorShape } from "../framework/tensor_shape.js";
-import { makeOp1, type TensorLike } from "./op_builder.js";
+import { makeOp, type TensorLike } from "./op_builder.js";
+import { handleData } from "./resource_variables.js";
 import type { Variable } from "./variables.js";
 
 /** TF's shape_inference Merge: two shapes that must agree, unknown dims taking the known ones. */
@@ -25,37 +31,124 @@ function mergeShapes(c: ShapeContext, a: TensorShape, b: TensorShape): TensorSha
   return new TensorShape(dims);
 }
 
+/** The shape of the variable input `i`: a ref's own shape, or the variable behind a handle. */
+function refShape(c: ShapeContext, i: number): TensorShape {
+  if (c.inputDtype(i) !== RESOURCE) return c.input(i);
+  c.withRank(i, 0);
+  return handleData(c.op.inputs[i])?.shape ?? TensorShape.unknown();
+}
+
 /**
- * The shape function of an Apply op: the ref inputs `0..refs-1` and the gradient `grad` all have
- * the variable's shape (merged), the other inputs are scalars.
+ * The shape function of an Apply op: the variable inputs `0..refs-1` and the gradient `grad` all
+ * have the variable's shape (merged), the other inputs are scalars. The ref forms output the
+ * variable's ref; the Resource forms have no outputs.
  */
 function applyShape(refs: number, grad: number) {
   return (c: ShapeContext) => {
-    let s = c.input(0);
-    for (let i = 1; i < refs; i++) s = mergeShapes(c, s, c.input(i));
+    let s = refShape(c, 0);
+    for (let i = 1; i < refs; i++) s = mergeShapes(c, s, refShape(c, i));
     for (let i = refs; i < c.numInputs; i++) if (i !== grad) c.withRank(i, 0);
-    return mergeShapes(c, s, c.input(grad));
+    const out = mergeShapes(c, s, c.input(grad));
+    return c.op.def.outputs.length === 0 ? [] : out;
   };
 }
 
-registerOp("ApplyGradientDescent", { shape: applyShape(1, 2) });
-registerOp("ApplyMomentum", { shape: applyShape(2, 3) });
-registerOp("ApplyAdam", { shape: applyShape(3, 9) });
-registerOp("ApplyRMSProp", { shape: applyShape(3, 7) });
-registerOp("ApplyCenteredRMSProp", { shape: applyShape(4, 8) });
-registerOp("ApplyAdagrad", { shape: applyShape(2, 3) });
+/**
+ * The shape function of a SparseApply op: as applyShape, except that the gradient holds the rows
+ * `indices` (a vector) of the variable: grad.shape = [indices.size] + var.shape[1:].
+ */
+function sparseApplyShape(refs: number, grad: number, indices: number) {
+  return (c: ShapeContext) => {
+    let s = refShape(c, 0);
+    for (let i = 1; i < refs; i++) s = mergeShapes(c, s, refShape(c, i));
+    for (let i = refs; i < c.numInputs; i++) if (i !== grad && i !== indices) c.withRank(i, 0);
+    const idx = c.withRank(indices, 1);
+    const g = c.withRankAtLeast(grad, 1);
+    if (s.rank !== null && g.rank !== null) {
+      mergeShapes(c, new TensorShape(s.dims!.slice(1)), new TensorShape(g.dims!.slice(1)));
+    }
+    c.mergeDim(idx.dim(0), g.rank === null ? null : g.dim(0), "indices and grad rows");
+    return c.op.def.outputs.length === 0 ? [] : s;
+  };
+}
 
-/** A variable or a ref tensor: what an Apply op updates. */
+const RESOURCE = "resource" as DType;
+
+/** [op type, number of variable inputs, index of grad] of each Apply op, dense. */
+const DENSE: [string, number, number][] = [
+  ["ApplyGradientDescent", 1, 2],
+  ["ApplyMomentum", 2, 3],
+  ["ApplyAdam", 3, 9],
+  ["ApplyRMSProp", 3, 7],
+  ["ApplyCenteredRMSProp", 4, 8],
+  ["ApplyAdagrad", 2, 3],
+];
+/** [op type, variable inputs, grad, indices] of each SparseApply op (TF has no sparse GD or Adam). */
+const SPARSE: [string, number, number, number][] = [
+  ["SparseApplyMomentum", 2, 3, 4],
+  ["SparseApplyAdagrad", 2, 3, 4],
+  ["SparseApplyRMSProp", 3, 7, 8],
+  ["SparseApplyCenteredRMSProp", 4, 8, 9],
+];
+for (const [type, refs, grad] of DENSE) {
+  registerOp(type, { shape: applyShape(refs, grad) });
+  registerOp(`Resource${type}`, { shape: applyShape(refs, grad) });
+}
+for (const [type, refs, grad, indices] of SPARSE) {
+  registerOp(type, { shape: sparseApplyShape(refs, grad, indices) });
+  registerOp(`Resource${type}`, { shape: sparseApplyShape(refs, grad, indices) });
+}
+
+/** A variable (either kind), a ref tensor or a resource handle: what an Apply op updates. */
 export type RefLike = Variable | Tensor;
 
-/** The ref tensor of a variable (a Variable's value would be a copy, which cannot be updated). */
+/** The tensor an Apply op takes for a variable: its ref, or its handle for a resource variable. */
 function refOf(x: RefLike, what: string): Tensor {
   const t =
     x instanceof Tensor ? x : typeof x === "object" && x !== null && "ref" in x ? x.ref : undefined;
-  if (!t?.isRef) {
-    throw new ValueError(`${what} must be a Variable or a ref tensor (an l-value)`);
+  if (!t || (!t.isRef && t.dtype !== RESOURCE)) {
+    throw new ValueError(
+      `${what} must be a Variable, a ref tensor (an l-value) or a resource handle`,
+    );
   }
   return t;
+}
+
+/**
+ * The update op `type` (e.g. "ApplyAdam") on `vars` (the variable, then its slots), followed by
+ * the other inputs in TF's order. Resource variables get the op's Resource form
+ * ("ResourceApplyAdam"); the variables must all be of one kind.
+ */
+export function applyOp(
+  type: string,
+  vars: readonly RefLike[],
+  others: readonly TensorLike[],
+  attrs: Record<string, AttrValue | undefined>,
+  name?: string,
+): Operation {
+  const names = getOpDef(type)!.inputs.map((a) => a.name);
+  const refs = vars.map((v, i) => refOf(v, names[i]));
+  const resource = refs[0].dtype === RESOURCE;
+  if (refs.some((r) => (r.dtype === RESOURCE) !== resource)) {
+    throw new ValueError(
+      `${type}: the variable and its slots must be all ref or all resource variables`,
+    );
+  }
+  if (!resource) return makeOp(type, [...refs, ...others], attrs, name);
+  const dtype = handleData(refs[0])?.dtype;
+  return makeOp(`Resource${type}`, [...refs, ...others], { T: dtype, ...attrs }, name);
+}
+
+/** What the builders return: the ref output, or for a resource variable its value after the op. */
+function result(op: Operation): Tensor {
+  if (op.outputs.length > 0) return op.outputs[0];
+  const handle = op.inputs[0];
+  return op.graph.controlDependencies(
+    [op],
+    () =>
+      op.graph.createOp("ReadVariableOp", [handle], { dtype: handleData(handle)?.dtype })
+        .outputs[0],
+  );
 }
 
 export interface ApplyOptions {
@@ -64,19 +157,15 @@ export interface ApplyOptions {
   name?: string;
 }
 
-/** var -= alpha * delta (TF's ApplyGradientDescent). Outputs the variable's ref. */
+/** var -= alpha * delta (TF's ApplyGradientDescent). Outputs the variable (its ref, or its value). */
 export function applyGradientDescent(
   variable: RefLike,
   alpha: TensorLike,
   delta: TensorLike,
   options: ApplyOptions = {},
 ): Tensor {
-  return makeOp1(
-    "ApplyGradientDescent",
-    [refOf(variable, "var"), alpha, delta],
-    { use_locking: options.useLocking },
-    options.name,
-  );
+  const attrs = { use_locking: options.useLocking };
+  return result(applyOp("ApplyGradientDescent", [variable], [alpha, delta], attrs, options.name));
 }
 
 /**
@@ -91,11 +180,9 @@ export function applyMomentum(
   momentum: TensorLike,
   options: ApplyOptions & { useNesterov?: boolean } = {},
 ): Tensor {
-  return makeOp1(
-    "ApplyMomentum",
-    [refOf(variable, "var"), refOf(accum, "accum"), lr, grad, momentum],
-    { use_locking: options.useLocking, use_nesterov: options.useNesterov },
-    options.name,
+  const attrs = { use_locking: options.useLocking, use_nesterov: options.useNesterov };
+  return result(
+    applyOp("ApplyMomentum", [variable, accum], [lr, grad, momentum], attrs, options.name),
   );
 }
 
@@ -117,23 +204,9 @@ export function applyAdam(
   grad: TensorLike,
   options: ApplyOptions & { useNesterov?: boolean } = {},
 ): Tensor {
-  return makeOp1(
-    "ApplyAdam",
-    [
-      refOf(variable, "var"),
-      refOf(m, "m"),
-      refOf(v, "v"),
-      beta1Power,
-      beta2Power,
-      lr,
-      beta1,
-      beta2,
-      epsilon,
-      grad,
-    ],
-    { use_locking: options.useLocking, use_nesterov: options.useNesterov },
-    options.name,
-  );
+  const attrs = { use_locking: options.useLocking, use_nesterov: options.useNesterov };
+  const others = [beta1Power, beta2Power, lr, beta1, beta2, epsilon, grad];
+  return result(applyOp("ApplyAdam", [variable, m, v], others, attrs, options.name));
 }
 
 /**
@@ -151,12 +224,9 @@ export function applyRMSProp(
   grad: TensorLike,
   options: ApplyOptions = {},
 ): Tensor {
-  return makeOp1(
-    "ApplyRMSProp",
-    [refOf(variable, "var"), refOf(ms, "ms"), refOf(mom, "mom"), lr, rho, momentum, epsilon, grad],
-    { use_locking: options.useLocking },
-    options.name,
-  );
+  const attrs = { use_locking: options.useLocking };
+  const others = [lr, rho, momentum, epsilon, grad];
+  return result(applyOp("ApplyRMSProp", [variable, ms, mom], others, attrs, options.name));
 }
 
 /**
@@ -175,21 +245,10 @@ export function applyCenteredRMSProp(
   grad: TensorLike,
   options: ApplyOptions = {},
 ): Tensor {
-  return makeOp1(
-    "ApplyCenteredRMSProp",
-    [
-      refOf(variable, "var"),
-      refOf(mg, "mg"),
-      refOf(ms, "ms"),
-      refOf(mom, "mom"),
-      lr,
-      rho,
-      momentum,
-      epsilon,
-      grad,
-    ],
-    { use_locking: options.useLocking },
-    options.name,
+  const attrs = { use_locking: options.useLocking };
+  const others = [lr, rho, momentum, epsilon, grad];
+  return result(
+    applyOp("ApplyCenteredRMSProp", [variable, mg, ms, mom], others, attrs, options.name),
   );
 }
 
@@ -201,10 +260,89 @@ export function applyAdagrad(
   grad: TensorLike,
   options: ApplyOptions & { updateSlots?: boolean } = {},
 ): Tensor {
-  return makeOp1(
-    "ApplyAdagrad",
-    [refOf(variable, "var"), refOf(accum, "accum"), lr, grad],
-    { use_locking: options.useLocking, update_slots: options.updateSlots },
-    options.name,
+  const attrs = { use_locking: options.useLocking, update_slots: options.updateSlots };
+  return result(applyOp("ApplyAdagrad", [variable, accum], [lr, grad], attrs, options.name));
+}
+
+/** The Tindices attr for plain JS indices (int32); else taken from the input. */
+const indexType = (indices: TensorLike): "int32" | undefined =>
+  indices instanceof Tensor || indices instanceof NDArray ? undefined : "int32";
+
+/**
+ * Momentum on the rows `indices` of the variable (TF's SparseApplyMomentum): `grad` holds one
+ * row per index; rows apply in order (a repeated index is updated twice).
+ */
+export function sparseApplyMomentum(
+  variable: RefLike,
+  accum: RefLike,
+  lr: TensorLike,
+  grad: TensorLike,
+  indices: TensorLike,
+  momentum: TensorLike,
+  options: ApplyOptions & { useNesterov?: boolean } = {},
+): Tensor {
+  const attrs = {
+    use_locking: options.useLocking,
+    use_nesterov: options.useNesterov,
+    Tindices: indexType(indices),
+  };
+  const others = [lr, grad, indices, momentum];
+  return result(applyOp("SparseApplyMomentum", [variable, accum], others, attrs, options.name));
+}
+
+/** Adagrad on the rows `indices` of the variable (TF's SparseApplyAdagrad). */
+export function sparseApplyAdagrad(
+  variable: RefLike,
+  accum: RefLike,
+  lr: TensorLike,
+  grad: TensorLike,
+  indices: TensorLike,
+  options: ApplyOptions & { updateSlots?: boolean } = {},
+): Tensor {
+  const attrs = {
+    use_locking: options.useLocking,
+    update_slots: options.updateSlots,
+    Tindices: indexType(indices),
+  };
+  const others = [lr, grad, indices];
+  return result(applyOp("SparseApplyAdagrad", [variable, accum], others, attrs, options.name));
+}
+
+/** RMSProp on the rows `indices` of the variable (TF's SparseApplyRMSProp). */
+export function sparseApplyRMSProp(
+  variable: RefLike,
+  ms: RefLike,
+  mom: RefLike,
+  lr: TensorLike,
+  rho: TensorLike,
+  momentum: TensorLike,
+  epsilon: TensorLike,
+  grad: TensorLike,
+  indices: TensorLike,
+  options: ApplyOptions = {},
+): Tensor {
+  const attrs = { use_locking: options.useLocking, Tindices: indexType(indices) };
+  const others = [lr, rho, momentum, epsilon, grad, indices];
+  return result(applyOp("SparseApplyRMSProp", [variable, ms, mom], others, attrs, options.name));
+}
+
+/** Centered RMSProp on the rows `indices` of the variable (TF's SparseApplyCenteredRMSProp). */
+export function sparseApplyCenteredRMSProp(
+  variable: RefLike,
+  mg: RefLike,
+  ms: RefLike,
+  mom: RefLike,
+  lr: TensorLike,
+  rho: TensorLike,
+  momentum: TensorLike,
+  epsilon: TensorLike,
+  grad: TensorLike,
+  indices: TensorLike,
+  options: ApplyOptions = {},
+): Tensor {
+  const attrs = { use_locking: options.useLocking, Tindices: indexType(indices) };
+  const others = [lr, rho, momentum, epsilon, grad, indices];
+  return result(
+    applyOp("SparseApplyCenteredRMSProp", [variable, mg, ms, mom], others, attrs, options.name),
   );
 }

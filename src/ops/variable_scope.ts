@@ -52,6 +52,8 @@ export class VariableScope {
   initializer: InitializerLike | undefined;
   regularizer: Regularizer | undefined;
   dtype: DType;
+  /** `getVariable` makes resource variables in this scope (default false, as TF 1.x). */
+  useResource: boolean;
 
   constructor(init: {
     name: string;
@@ -60,6 +62,7 @@ export class VariableScope {
     initializer?: InitializerLike;
     regularizer?: Regularizer;
     dtype?: DType;
+    useResource?: boolean;
   }) {
     this.name = init.name;
     this.reuse = init.reuse;
@@ -67,6 +70,7 @@ export class VariableScope {
     this.initializer = init.initializer;
     this.regularizer = init.regularizer;
     this.dtype = init.dtype ?? "float32";
+    this.useResource = init.useResource ?? false;
   }
 
   /** From now on `getVariable` in this scope returns existing variables (scope.reuse_variables()). */
@@ -123,6 +127,8 @@ export interface VariableScopeOptions {
   regularizer?: Regularizer;
   /** Default dtype of the variables created in the scope. */
   dtype?: DType;
+  /** Create resource variables in the scope (inherited by sub-scopes; default the parent's). */
+  useResource?: boolean;
   /** With `nameOrScope` null: this name, made unique among the current scope's sub-scopes. */
   defaultName?: string;
   /** Open a name scope along with the variable scope (default true). */
@@ -175,6 +181,7 @@ export function variableScope<T>(
         initializer: options.initializer ?? nameOrScope.initializer,
         regularizer: options.regularizer ?? nameOrScope.regularizer,
         dtype: options.dtype ?? nameOrScope.dtype,
+        useResource: options.useResource ?? nameOrScope.useResource,
       });
     } else {
       const rel =
@@ -189,6 +196,7 @@ export function variableScope<T>(
         initializer: options.initializer ?? parent.initializer,
         regularizer: options.regularizer ?? parent.regularizer,
         dtype: options.dtype ?? parent.dtype,
+        useResource: options.useResource ?? parent.useResource,
       });
     }
     store.counts.set(name, (store.counts.get(name) ?? 0) + 1);
@@ -228,6 +236,8 @@ export interface GetVariableOptions {
   /** Default [GLOBAL_VARIABLES] (+ TRAINABLE_VARIABLES when trainable). */
   collections?: string[];
   validateShape?: boolean;
+  /** A resource variable (default: the scope's useResource, false at the top). */
+  useResource?: boolean;
 }
 
 /**
@@ -311,6 +321,7 @@ export function getVariable(name: string, options: GetVariableOptions = {}): Var
         dtype: varDType,
         collections,
         validateShape: options.validateShape,
+        useResource: options.useResource ?? scope.useResource,
       }),
   );
   if (v.op.name !== fullName) {

@@ -13,7 +13,8 @@ import { registerOp } from "../framework/op_registry.js";
 import { TensorShape } from "../framework/tensor_shape.js";
 import type { Session } from "../runtime/session.js";
 import { group } from "./basic.js";
-import { convertToTensor, graphOf, makeOp1, type TensorLike } from "./op_builder.js";
+import { convertToTensor, graphOf, makeOp, makeOp1, type TensorLike } from "./op_builder.js";
+import { handleData } from "./resource_variables.js";
 
 registerOp("VariableV2", { shape: (c) => c.attr<TensorShape>("shape") });
 registerOp("Assign", {
@@ -39,28 +40,48 @@ export interface VariableOptions {
   validateShape?: boolean;
   /** The variable's static shape, when it should be less specific than the initial value's. */
   shape?: readonly (number | null)[];
+  /**
+   * A resource variable (TF's ResourceVariable: VarHandleOp, read by ReadVariableOp) instead of
+   * a reference variable (VariableV2). Default false, as in TF 1.x.
+   */
+  useResource?: boolean;
+}
+
+/** Whether ops created now depend on others: in a control-dependency scope or a cond/while. */
+function inDependencyContext(graph: Graph): boolean {
+  if (graph.controlFlowContext !== null) return true;
+  // The graph keeps its control-dependency stack private; it is read here, not changed.
+  const stack = (graph as unknown as { _controlStack?: readonly (readonly Operation[])[] })
+    ._controlStack;
+  return stack?.some((level) => level.length > 0) ?? false;
 }
 
 /**
  * A TF1 variable: state that lives in a session across runs. In the graph it is what TensorFlow
- * 1.x builds: `VariableV2` (named `name`), `name/Assign` (the initializer), `name/read` (its
- * value) and, for a JS initial value, `name/initial_value`.
+ * 1.x builds. A reference variable (the default): `VariableV2` (named `name`), `name/Assign`
+ * (the initializer), `name/read` (its value) and, for a JS initial value, `name/initial_value`.
+ * A resource variable (`useResource`): `VarHandleOp` (named `name`),
+ * `name/IsInitialized/VarIsInitializedOp`, `name/Assign` (AssignVariableOp),
+ * `name/Read/ReadVariableOp`, and the initial value likewise.
  */
 export class Variable {
-  /** The VariableV2 op. */
+  /** The VariableV2 op, or the VarHandleOp of a resource variable. */
   readonly op: Operation;
-  /** The ref tensor `name:0`: what Assign-like ops update. */
+  /** The ref tensor `name:0` (what Assign-like ops update), or a resource variable's handle. */
   readonly ref: Tensor;
   readonly initialValue: Tensor;
-  /** The Assign op that gives the variable its initial value. */
+  /** The Assign (or AssignVariableOp) op that gives the variable its initial value. */
   readonly initializer: Operation;
   private readonly snapshot: Tensor;
   readonly trainable: boolean;
+  /** Whether this is a resource variable (TF's ResourceVariable). */
+  readonly isResource: boolean;
 
   constructor(initialValue: TensorLike | (() => TensorLike), options: VariableOptions = {}) {
     const graph = typeof initialValue === "function" ? getDefaultGraph() : graphOf([initialValue]);
     const trainable = options.trainable ?? true;
     this.trainable = trainable;
+    this.isResource = options.useResource ?? false;
     const built = graph.nameScope(options.name ?? "Variable", (scope) => {
       const opName = scope.slice(0, -1);
       let init: Tensor;
@@ -82,6 +103,7 @@ export class Variable {
           `initial_value must have a shape specified: ${init.name} has shape ${init.shape} (pass validateShape: false or a shape)`,
         );
       }
+      if (this.isResource) return buildResource(graph, opName, init, shape);
       const op = graph.createOp("VariableV2", [], { shape, dtype: init.dtype }, opName, {
         exactName: true,
       });
@@ -120,13 +142,16 @@ export class Variable {
       snapshotName?: string;
       initialValueName?: string;
       trainable?: boolean;
+      /** A resource variable: `variableName` is its handle ("w:0", a VarHandleOp). */
+      isResource?: boolean;
     },
   ): Variable {
     const tensor = (name: string) => graph.getTensorByName(name.includes(":") ? name : `${name}:0`);
     const ref = tensor(def.variableName);
-    if (!ref.isRef) {
+    const isResource = def.isResource ?? ref.dtype === RESOURCE;
+    if (isResource ? ref.dtype !== RESOURCE : !ref.isRef) {
       throw new ValueError(
-        `Variable.fromGraph: '${ref.name}' (op ${ref.op.type}) is not a reference variable (VariableV2)`,
+        `Variable.fromGraph: '${ref.name}' (op ${ref.op.type}) is not a ${isResource ? "resource variable handle" : "reference variable (VariableV2)"}`,
       );
     }
     const initializer = graph.getOperationByName(def.initializerName.replace(/:0$/, ""));
@@ -140,6 +165,10 @@ export class Variable {
       : (initializer.inputs[1] ?? ref);
     fields.snapshot = def.snapshotName ? tensor(def.snapshotName) : ref;
     fields.trainable = def.trainable ?? true;
+    fields.isResource = isResource;
+    if (isResource && !def.snapshotName) {
+      fields.snapshot = graph.nameScope(`${ref.op.name}/Read/`, () => readOf(ref));
+    }
     return v;
   }
 
@@ -151,27 +180,54 @@ export class Variable {
     return this.op.graph;
   }
   get dtype(): DType {
-    return this.ref.dtype;
+    return this.isResource ? (this.op.attrs.dtype as DType) : this.ref.dtype;
   }
   get shape(): TensorShape {
-    return this.ref.shape;
+    return this.isResource ? (this.op.attrs.shape as TensorShape) : this.ref.shape;
   }
-  /** The tensor `name/read`: the variable's value, as ops use it. */
-  value(): Tensor {
+  /** A resource variable's handle (the VarHandleOp's output). */
+  get handle(): Tensor {
+    if (!this.isResource)
+      throw new ValueError(`${this} is not a resource variable: it has no handle`);
+    return this.ref;
+  }
+  /**
+   * The tensor that stands for the variable in fetches and exports (TF's graph element):
+   * `name/read` or `name/Read/ReadVariableOp`.
+   */
+  get graphElement(): Tensor {
     return this.snapshot;
   }
+  /**
+   * The variable's value, as ops use it: `name/read` for a reference variable; for a resource
+   * variable a fresh ReadVariableOp, which runs after the enclosing control dependencies.
+   */
+  value(): Tensor {
+    return this.isResource ? readOf(this.ref) : this.snapshot;
+  }
   [TO_TENSOR](): Tensor {
+    // A resource variable outside any dependency context reads through its graph element (the
+    // same as a fresh read there); inside one, through a fresh read that obeys it.
+    if (this.isResource && inDependencyContext(this.graph)) return readOf(this.ref);
     return this.snapshot;
   }
   /** A fresh read of the variable (respects enclosing control dependencies, unlike value()). */
   readValue(): Tensor {
+    if (this.isResource) {
+      const read = this.graph.nameScope("Read", () => readOf(this.ref));
+      return this.graph.createOp("Identity", [read], {}, "Identity").outputs[0];
+    }
     return this.graph.nameScope(
       "read",
       () => this.graph.createOp("Identity", [this.ref], {}, "Identity").outputs[0],
     );
   }
-  /** An op that sets the variable to `value`; its output is the variable after the assignment. */
+  /**
+   * An op that sets the variable to `value`; its output is the variable after the assignment
+   * (for a resource variable, a read that runs after the AssignVariableOp).
+   */
   assign(value: TensorLike, options: { validateShape?: boolean; name?: string } = {}): Tensor {
+    if (this.isResource) return this.resourceUpdate("AssignVariableOp", value, options.name);
     return makeOp1(
       "Assign",
       [this.ref, value],
@@ -180,10 +236,16 @@ export class Variable {
     );
   }
   assignAdd(delta: TensorLike, name?: string): Tensor {
+    if (this.isResource) return this.resourceUpdate("AssignAddVariableOp", delta, name);
     return makeOp1("AssignAdd", [this.ref, delta], {}, name);
   }
   assignSub(delta: TensorLike, name?: string): Tensor {
+    if (this.isResource) return this.resourceUpdate("AssignSubVariableOp", delta, name);
     return makeOp1("AssignSub", [this.ref, delta], {}, name);
+  }
+  private resourceUpdate(type: string, value: TensorLike, name?: string): Tensor {
+    const op = makeOp(type, [this.ref, value], { dtype: this.dtype }, name);
+    return this.graph.controlDependencies([op], () => readOf(this.ref));
   }
   /** Sets the variable's value in `session` from a JS value (TF's variable.load). */
   async load(value: ValueLike, session: Session): Promise<void> {
@@ -226,5 +288,33 @@ export function localVariablesInitializer(): Operation {
 }
 /** A bool scalar: whether `v` has been initialized in the session that runs it. */
 export function isVariableInitialized(v: Variable, name?: string): Tensor {
+  if (v.isResource) return makeOp1("VarIsInitializedOp", [v.ref], {}, name);
   return makeOp1("IsVariableInitialized", [v.ref], {}, name);
+}
+
+const RESOURCE = "resource" as DType;
+
+/** A ReadVariableOp of `handle` in the current name scope. */
+function readOf(handle: Tensor): Tensor {
+  const dtype = handleData(handle)?.dtype;
+  return handle.graph.createOp("ReadVariableOp", [handle], { dtype }, "ReadVariableOp").outputs[0];
+}
+
+/** The ops of a resource variable, as TF 1.x's ResourceVariable._init_from_args names them. */
+function buildResource(graph: Graph, opName: string, init: Tensor, shape: TensorShape) {
+  const dtype = init.dtype;
+  const op = graph.createOp(
+    "VarHandleOp",
+    [],
+    { shape, dtype, shared_name: opName, container: "" },
+    opName,
+    { exactName: true },
+  );
+  const ref = op.outputs[0];
+  graph.nameScope("IsInitialized", () =>
+    graph.createOp("VarIsInitializedOp", [ref], {}, "VarIsInitializedOp"),
+  );
+  const initializer = graph.createOp("AssignVariableOp", [ref, init], { dtype }, "Assign");
+  const snapshot = graph.nameScope("Read", () => readOf(ref));
+  return { op, ref, init, initializer, snapshot };
 }

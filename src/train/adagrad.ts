@@ -1,7 +1,7 @@
 // tf.train.AdagradOptimizer: accum += grad^2; var -= learning_rate * grad / sqrt(accum).
 import { ValueError } from "../framework/errors.js";
 import type { Operation, Tensor } from "../framework/graph.js";
-import { applyAdagrad } from "../ops/training_ops.js";
+import { applyOp } from "../ops/training_ops.js";
 import type { Variable } from "../ops/variables.js";
 import {
   type Hyper,
@@ -53,12 +53,9 @@ export class AdagradOptimizer extends Optimizer {
   }
 
   protected override applyDense(grad: Tensor, variable: Variable): Operation {
-    return applyAdagrad(
-      variable,
-      this.getSlot(variable, "accumulator")!,
-      this.castTo(this.learningRateTensor!, variable.dtype),
-      grad,
-      { useLocking: this.useLocking },
-    ).op;
+    const lr = this.castTo(this.learningRateTensor!, variable.dtype);
+    return applyOp("ApplyAdagrad", [variable, this.getSlot(variable, "accumulator")!], [lr, grad], {
+      use_locking: this.useLocking,
+    });
   }
 }

@@ -2,7 +2,7 @@
 import { ValueError } from "../framework/errors.js";
 import type { Graph, Operation, Tensor } from "../framework/graph.js";
 import { mul } from "../ops/math.js";
-import { applyAdam } from "../ops/training_ops.js";
+import { applyOp } from "../ops/training_ops.js";
 import type { Variable } from "../ops/variables.js";
 import {
   groupOps,
@@ -10,6 +10,7 @@ import {
   Optimizer,
   type OptimizerOptions,
   positionalOptions,
+  updateOpOf,
 } from "./optimizer.js";
 
 export interface AdamOptions extends OptimizerOptions {
@@ -54,8 +55,8 @@ export class AdamOptimizer extends Optimizer {
 
   protected override createSlots(varList: readonly Variable[]): void {
     const graph = varList[0].graph;
-    this.createNonSlotVariable(this.beta1, "beta1_power", graph);
-    this.createNonSlotVariable(this.beta2, "beta2_power", graph);
+    this.createNonSlotVariable(this.beta1, "beta1_power", graph, varList[0]);
+    this.createNonSlotVariable(this.beta2, "beta2_power", graph, varList[0]);
     for (const v of varList) {
       this.zerosSlot(v, "m", this.name);
       this.zerosSlot(v, "v", this.name);
@@ -84,10 +85,7 @@ export class AdamOptimizer extends Optimizer {
     const t = this.tensors!;
     const d = variable.dtype;
     const [b1p, b2p] = this.betaAccumulators(variable.graph);
-    return applyAdam(
-      variable,
-      this.getSlot(variable, "m")!,
-      this.getSlot(variable, "v")!,
+    const others = [
       this.castTo(b1p.value(), d),
       this.castTo(b2p.value(), d),
       this.castTo(t.lr, d),
@@ -95,8 +93,9 @@ export class AdamOptimizer extends Optimizer {
       this.castTo(t.beta2, d),
       this.castTo(t.epsilon, d),
       grad,
-      { useLocking: this.useLocking },
-    ).op;
+    ];
+    const slots = [this.getSlot(variable, "m")!, this.getSlot(variable, "v")!];
+    return applyOp("ApplyAdam", [variable, ...slots], others, { use_locking: this.useLocking });
   }
 
   /** After the updates, beta1_power *= beta1 and beta2_power *= beta2. */
@@ -109,8 +108,8 @@ export class AdamOptimizer extends Optimizer {
     const graph = updateOps[0].graph;
     const [b1p, b2p] = this.betaAccumulators(graph);
     const updates = graph.controlDependencies(updateOps, () => [
-      b1p.assign(mul(b1p, t.beta1)).op,
-      b2p.assign(mul(b2p, t.beta2)).op,
+      updateOpOf(b1p.assign(mul(b1p, t.beta1))),
+      updateOpOf(b2p.assign(mul(b2p, t.beta2))),
     ]);
     return groupOps([...updateOps, ...updates], name, exactName);
   }

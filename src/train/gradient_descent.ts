@@ -1,6 +1,6 @@
 // tf.train.GradientDescentOptimizer: var -= learning_rate * grad.
 import type { Operation, Tensor } from "../framework/graph.js";
-import { applyGradientDescent } from "../ops/training_ops.js";
+import { applyOp } from "../ops/training_ops.js";
 import type { Variable } from "../ops/variables.js";
 import {
   type Hyper,
@@ -30,11 +30,9 @@ export class GradientDescentOptimizer extends Optimizer {
   }
 
   protected override applyDense(grad: Tensor, variable: Variable): Operation {
-    return applyGradientDescent(
-      variable,
-      this.castTo(this.learningRateTensor!, variable.dtype),
-      grad,
-      { useLocking: this.useLocking },
-    ).op;
+    const lr = this.castTo(this.learningRateTensor!, variable.dtype);
+    return applyOp("ApplyGradientDescent", [variable], [lr, grad], {
+      use_locking: this.useLocking,
+    });
   }
 }

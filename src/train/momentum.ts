@@ -1,6 +1,6 @@
 // tf.train.MomentumOptimizer: accum = momentum * accum + grad; var -= learning_rate * accum.
 import type { Operation, Tensor } from "../framework/graph.js";
-import { applyMomentum } from "../ops/training_ops.js";
+import { applyOp } from "../ops/training_ops.js";
 import type { Variable } from "../ops/variables.js";
 import {
   type Hyper,
@@ -50,13 +50,13 @@ export class MomentumOptimizer extends Optimizer {
   }
 
   protected override applyDense(grad: Tensor, variable: Variable): Operation {
-    return applyMomentum(
-      variable,
-      this.getSlot(variable, "momentum")!,
-      this.castTo(this.learningRateTensor!, variable.dtype),
-      grad,
-      this.castTo(this.momentumTensor!, variable.dtype),
-      { useLocking: this.useLocking, useNesterov: this.useNesterov },
-    ).op;
+    const lr = this.castTo(this.learningRateTensor!, variable.dtype);
+    const momentum = this.castTo(this.momentumTensor!, variable.dtype);
+    return applyOp(
+      "ApplyMomentum",
+      [variable, this.getSlot(variable, "momentum")!],
+      [lr, grad, momentum],
+      { use_locking: this.useLocking, use_nesterov: this.useNesterov },
+    );
   }
 }

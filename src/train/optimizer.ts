@@ -123,8 +123,9 @@ export abstract class Optimizer {
     ];
     if (varList.length === 0) throw new ValueError("No variables to optimize.");
     for (const v of varList) checkVariable(v);
-    // Differentiate with respect to the variables' refs, as TF1 does, so that every read of a
-    // variable (its snapshot or readValue()) contributes.
+    // Differentiate with respect to the variables' refs (a resource variable's handle), as TF1
+    // does, so that every read of a variable (its snapshot, readValue(), any ReadVariableOp)
+    // contributes.
     const grads = gradients(
       lossT,
       varList.map((v) => v.ref),
@@ -132,7 +133,7 @@ export abstract class Optimizer {
       { stopGradients: options.stopGradients },
     );
     const pairs = varList.map((v, i): GradAndVar => [grads[i], v]);
-    assertValidDtypes(pairs.filter(([g]) => g !== null).map(([, v]) => v.ref));
+    for (const [g, v] of pairs) if (g !== null) assertValidDtype(v.dtype, v.name);
     return pairs;
   }
 
@@ -176,6 +177,11 @@ export abstract class Optimizer {
           const finished = this.finish(updateOps, "update", false);
           applyUpdates = graph.controlDependencies([finished], () => {
             const one = constOp(NDArray.from(1, step.dtype), graph, "value");
+            if (step.isResource) {
+              return graph.createOp("AssignAddVariableOp", [step.ref, one], {}, name, {
+                exactName: true,
+              });
+            }
             return graph.createOp("AssignAdd", [step.ref, one], {}, name, { exactName: true });
           });
         }
@@ -269,11 +275,14 @@ export abstract class Optimizer {
       graph.controlDependencies(null, () =>
         // Re-enter the variable's own scope, so the slot's name extends the variable's.
         graph.nameScope(`${variable.op.name}/`, () => {
+          // Slots are of the variable's kind (TF's slot_creator).
+          const useResource = variable.isResource;
           if (shape.isFullyDefined) {
             return new Variable(() => filled(shape.asArray(), dtype, value), {
               name: opName,
               trainable: false,
               collections: [GraphKeys.GLOBAL_VARIABLES],
+              useResource,
             });
           }
           // A variable of partly unknown shape: the slot takes the shape of its initial value.
@@ -282,6 +291,7 @@ export abstract class Optimizer {
             trainable: false,
             collections: [GraphKeys.GLOBAL_VARIABLES],
             validateShape: false,
+            useResource,
           });
         }),
       ),
@@ -292,15 +302,28 @@ export abstract class Optimizer {
 
   /**
    * A variable of the optimizer not tied to one variable (Adam's beta1_power), created once per
-   * graph in the current name scope.
+   * graph in the current name scope; a resource variable when `colocateWith` is one (as TF).
    */
-  protected createNonSlotVariable(initialValue: TensorLike, name: string, graph: Graph): Variable {
+  protected createNonSlotVariable(
+    initialValue: TensorLike,
+    name: string,
+    graph: Graph,
+    colocateWith?: Variable,
+  ): Variable {
     let perGraph = this.nonSlot.get(graph);
     if (!perGraph) this.nonSlot.set(graph, (perGraph = new Map()));
     const existing = perGraph.get(name);
     if (existing) return existing;
     const v = graph.asDefault(() =>
-      graph.controlDependencies(null, () => new Variable(initialValue, { name, trainable: false })),
+      graph.controlDependencies(
+        null,
+        () =>
+          new Variable(initialValue, {
+            name,
+            trainable: false,
+            useResource: colocateWith?.isResource,
+          }),
+      ),
     );
     perGraph.set(name, v);
     return v;
@@ -340,11 +363,23 @@ function checkVariable(v: unknown): asserts v is Variable {
 }
 
 function assertValidDtypes(tensors: readonly Tensor[]): void {
-  for (const t of tensors) {
-    if (!VALID_DTYPES.includes(t.dtype)) {
-      throw new ValueError(
-        `Invalid type ${t.dtype} for ${t.name}, expected: [${VALID_DTYPES.join(", ")}].`,
-      );
-    }
+  for (const t of tensors) assertValidDtype(t.dtype, t.name);
+}
+
+function assertValidDtype(dtype: DType, name: string): void {
+  if (!VALID_DTYPES.includes(dtype)) {
+    throw new ValueError(
+      `Invalid type ${dtype} for ${name}, expected: [${VALID_DTYPES.join(", ")}].`,
+    );
   }
+}
+
+/**
+ * The op that performs an update made by Variable.assign/assignAdd/assignSub: the output's op
+ * for a reference variable; for a resource variable the assignment the returned read waits on.
+ */
+export function updateOpOf(t: Tensor): Operation {
+  const deps = t.op.controlInputs;
+  if (t.op.type === "ReadVariableOp" && deps.length > 0) return deps[deps.length - 1];
+  return t.op;
 }

@@ -1,7 +1,7 @@
 // tf.train.RMSPropOptimizer: ms = decay * ms + (1 - decay) * grad^2;
 // mom = momentum * mom + learning_rate * grad / sqrt(ms + epsilon); var -= mom.
 import type { Operation, Tensor } from "../framework/graph.js";
-import { applyCenteredRMSProp, applyRMSProp } from "../ops/training_ops.js";
+import { applyOp } from "../ops/training_ops.js";
 import type { Variable } from "../ops/variables.js";
 import {
   type Hyper,
@@ -78,12 +78,12 @@ export class RMSPropOptimizer extends Optimizer {
     const mom = this.getSlot(variable, "momentum")!;
     const hyper = [t.lr, t.decay, t.momentum, t.epsilon].map((x) => this.castTo(x, d));
     const [lr, decay, momentum, epsilon] = hyper;
-    const opts = { useLocking: this.useLocking };
+    const attrs = { use_locking: this.useLocking };
+    const others = [lr, decay, momentum, epsilon, grad];
     if (this.centered) {
       const mg = this.getSlot(variable, "mg")!;
-      return applyCenteredRMSProp(variable, mg, rms, mom, lr, decay, momentum, epsilon, grad, opts)
-        .op;
+      return applyOp("ApplyCenteredRMSProp", [variable, mg, rms, mom], others, attrs);
     }
-    return applyRMSProp(variable, rms, mom, lr, decay, momentum, epsilon, grad, opts).op;
+    return applyOp("ApplyRMSProp", [variable, rms, mom], others, attrs);
   }
 }

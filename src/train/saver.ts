@@ -157,7 +157,7 @@ export class Saver {
       const value =
         typeof step === "number" || typeof step === "bigint"
           ? step
-          : (await sess.run(step instanceof Tensor ? step : step.value())).item();
+          : (await sess.run(step instanceof Tensor ? step : step.graphElement)).item();
       checkpointFile = `${savePath}-${Number(value)}`;
     }
     const written = await sess.run(this.def.saveTensorName, {
@@ -312,11 +312,12 @@ function build(graph: Graph, entries: [string, Variable][], options: SaverOption
         { shape: scalar },
         "Const",
       );
+      // A resource variable is saved through a read (TF's ResourceVariableSaveable).
       const saveOp = saveV2(
         filenameTensor,
         names,
         specs,
-        entries.map(([, v]) => v.ref),
+        entries.map(([, v]) => (v.isResource ? savedRead(graph, v) : v.ref)),
       );
       const saveTensor = graph.controlDependencies([saveOp], () =>
         graph.createOp("Identity", [filenameTensor], {}, "control_dependency"),
@@ -330,12 +331,14 @@ function build(graph: Graph, entries: [string, Variable][], options: SaverOption
         ),
       );
       const assigns = entries.map(([, v], i) =>
-        graph.createOp(
-          "Assign",
-          [v.ref, restored[i]],
-          { validate_shape: v.shape.isFullyDefined },
-          "Assign",
-        ),
+        v.isResource
+          ? restoreResource(graph, v, restored[i])
+          : graph.createOp(
+              "Assign",
+              [v.ref, restored[i]],
+              { validate_shape: v.shape.isFullyDefined },
+              "Assign",
+            ),
       );
       const restoreOp = group(assigns, "restore_all");
       return create(SaverDefSchema, {
@@ -348,6 +351,31 @@ function build(graph: Graph, entries: [string, Variable][], options: SaverOption
         version: SaverDef_CheckpointFormatVersion.V2,
       });
     }),
+  );
+}
+
+/** A resource variable's value for SaveV2: `Read/ReadVariableOp` and an Identity, as TF names them. */
+function savedRead(graph: Graph, v: Variable): Tensor {
+  const read = graph.nameScope("Read", () =>
+    graph.createOp("ReadVariableOp", [v.ref], { dtype: v.dtype }, "ReadVariableOp"),
+  ).outputs[0];
+  return graph.createOp("Identity", [read], {}, "Identity").outputs[0];
+}
+
+/**
+ * Restores a resource variable: an Identity of the restored value, then AssignVariableOp (TF's
+ * shape_safe_assign_variable_handle: the restored shape must fit the variable's).
+ */
+function restoreResource(graph: Graph, v: Variable, value: Tensor) {
+  const restored = graph.createOp("Identity", [value], {}, "Identity").outputs[0];
+  if (!v.shape.isCompatibleWith(restored.shape)) {
+    throw new ValueError(`Saver: the restored value of ${v.name} cannot have shape ${v.shape}`);
+  }
+  return graph.createOp(
+    "AssignVariableOp",
+    [v.ref, restored],
+    { dtype: v.dtype },
+    "AssignVariableOp",
   );
 }
 

@@ -70,7 +70,8 @@ cpuBackend.register("AssignVariableOp", () => (inputs) => {
   const v = variableOf(inputs[0]);
   const value = arr(inputs[1]);
   checkDtype(v, value.dtype, "assign");
-  v.assign(value, false);
+  // A value must fit the handle's static shape, when it has one (an unknown shape takes any).
+  v.assign(value, v.declaredShape !== null);
   return [];
 });
 
