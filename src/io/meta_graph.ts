@@ -57,8 +57,9 @@ export function variableToProto(v: Variable, stripPrefix = ""): VariableDef {
     variableName: strip(v.ref.name),
     initialValueName: strip(v.initialValue.name),
     initializerName: strip(v.initializer.name),
-    snapshotName: strip(v.value().name),
+    snapshotName: strip(v.graphElement.name),
     trainable: v.trainable,
+    isResource: v.isResource,
   });
 }
 
@@ -69,11 +70,6 @@ export function variableFromProto(
   prefix = "",
   trainable?: boolean,
 ): Variable {
-  if (def.isResource) {
-    throw new InvalidArgumentError(
-      `Variable '${def.variableName}' is a resource variable (ReadVariableOp): not supported, only TF1 reference variables`,
-    );
-  }
   const p = (n: string) => (n ? prefix + n : "");
   return Variable.fromGraph(graph, {
     variableName: p(def.variableName),
@@ -81,6 +77,7 @@ export function variableFromProto(
     snapshotName: p(def.snapshotName) || undefined,
     initialValueName: p(def.initialValueName) || undefined,
     trainable: trainable ?? def.trainable,
+    isResource: def.isResource,
   });
 }
 
