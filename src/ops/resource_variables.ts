@@ -138,11 +138,14 @@ function densifyGatherGrad(op: Operation, grad: Tensor): Tensor {
   const indices = op.inputs[1];
   const paramsShape = makeOp1("VariableShape", [handle], {}, "VariableShape");
   const size = makeOp1("ExpandDims", [makeOp1("Size", [indices], { out_type: "int32" }), 0]);
-  const inner = makeOp1("StridedSlice", [paramsShape, [1], [0], [1]], { end_mask: 1 });
+  const i32 = (x: number) => new NDArray("int32", [1], Int32Array.of(x));
+  const inner = makeOp1("StridedSlice", [paramsShape, i32(1), i32(0), i32(1)], { end_mask: 1 });
   const valuesShape = makeOp1("ConcatV2", [[size, inner], 0]);
   const values = makeOp1("Reshape", [grad, valuesShape]);
   const flatIndices = makeOp1("Reshape", [indices, size]);
-  const rows = makeOp1("StridedSlice", [paramsShape, [0], [1], [1]], { shrink_axis_mask: 1 });
+  const rows = makeOp1("StridedSlice", [paramsShape, i32(0), i32(1), i32(1)], {
+    shrink_axis_mask: 1,
+  });
   return makeOp1("UnsortedSegmentSum", [values, flatIndices, rows]);
 }
 
@@ -439,6 +442,7 @@ export function stridedSliceAssign(
     ellipsis_mask: options.ellipsisMask,
     new_axis_mask: options.newAxisMask,
     shrink_axis_mask: options.shrinkAxisMask,
+    Index: indexType(begin),
   };
   if (t.isRef) {
     return makeOp1("StridedSliceAssign", [t, begin, end, strides, value], attrs, options.name);
