@@ -1,2 +1,7 @@
 // Image ops: resizing, crops, flips, colour space and contrast, PNG/JPEG codecs, non-max suppression: TypeScript kernels.
-export {};
+// One file per group; importing them registers their kernels with the cpu-ts backend.
+import "./image_resize.js";
+import "./image_color.js";
+import "./image_crop.js";
+import "./image_nms.js";
+import "./image_codecs.js";
