@@ -1,5 +1,6 @@
 // The tf.nn namespace.
 export * from "./nn_conv.js";
+export * from "./nn_extra_api.js";
 export * from "./nn_ops.js";
 export {
   BasicLSTMCell,

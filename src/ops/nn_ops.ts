@@ -213,7 +213,36 @@ export function sparseSoftmaxCrossEntropyWithLogits({ labels, logits, name }: Lo
       `sparseSoftmaxCrossEntropyWithLogits: labels must be int32 or int64, got ${y.dtype}`,
     );
   }
-  return makeOp("SparseSoftmaxCrossEntropyWithLogits", [l, y], {}, name).outputs[0];
+  const rank = l.shape.rank;
+  if (rank === 0) throw new ValueError(`Logits cannot be scalars - received shape ${l.shape}.`);
+  if (rank !== null && y.shape.rank !== null && y.shape.rank !== rank - 1) {
+    throw new ValueError(
+      `Rank mismatch: Rank of labels (received ${y.shape.rank}) should equal rank of logits minus 1 (received ${rank}).`,
+    );
+  }
+  if (rank === null || rank === 2)
+    return makeOp("SparseSoftmaxCrossEntropyWithLogits", [l, y], {}, name).outputs[0];
+  // As TF's wrapper: flatten to [-1, classes] and [-1], then give the cost the labels' shape.
+  return l.graph.nameScope(name ?? "SparseSoftmaxCrossEntropyWithLogits", () => {
+    const last = rank - 1;
+    const classes = l.shape.dim(last);
+    const flatShape =
+      classes !== null
+        ? lastAxis([-1, classes])
+        : makeOp1("ConcatV2", [
+            [
+              lastAxis([-1]),
+              makeOp1("Slice", [makeOp1("Shape", [l]), lastAxis([last]), lastAxis([1])]),
+            ],
+            0,
+          ]);
+    const flatLogits = makeOp1("Reshape", [l, flatShape]);
+    const flatLabels = makeOp1("Reshape", [y, lastAxis([-1])]);
+    const cost = makeOp("SparseSoftmaxCrossEntropyWithLogits", [flatLogits, flatLabels]).outputs[0];
+    const out = makeOp1("Reshape", [cost, makeOp1("Shape", [y])]);
+    out.setShape(y.shape);
+    return out;
+  });
 }
 /** max(x, 0) - x * z + log(1 + exp(-|x|)): stable logistic loss (tf.nn.sigmoid_cross_entropy_with_logits). */
 export function sigmoidCrossEntropyWithLogits({ labels, logits, name }: LossArgs): Tensor {

@@ -1,2 +1,5 @@
-// More nn ops: LRN, 3-D convolution and pooling, fused batch norm, separable/atrous/1-D convolutions: TypeScript kernels.
-export {};
+// More nn ops: LRN, 3-D convolution and pooling, max-pool variants, Dilation2D, fused batch norm,
+// BatchNormWithGlobalNormalization, BiasAddV1: TypeScript kernels.
+import "./nn_extra_bn.js";
+import "./nn_extra_conv3d.js";
+import "./nn_extra_pool.js";
