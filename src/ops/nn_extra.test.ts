@@ -552,31 +552,33 @@ describe.each(BACKENDS)("nn_extra on %s", (backend) => {
         tf.NDArray[],
         tf.NDArray,
       ];
-      const [v1, v2, v3, [y, m, v], inf, nchw] = (await run<(tf.Tensor | readonly tf.Tensor[])[]>(() => {
-        const empty = f32(new tf.NDArray("float32", [0]));
-        const args = [f32(x), f32([1, 2]), f32([0, 1]), empty, empty];
-        return [
-          opN("FusedBatchNorm", args, train),
-          opN("FusedBatchNormV2", args, train),
-          opN("FusedBatchNormV3", args, train),
-          tf.nn.fusedBatchNorm(f32(x), f32([1, 2]), f32([0, 1]), { epsilon: 0 }),
-          tf.nn.fusedBatchNorm(f32(x), f32([1, 1]), f32([0, 0]), {
-            mean: f32([0, 1]),
-            variance: f32([4, 1]),
-            isTraining: false,
-            epsilon: 0,
-          }),
-          tf.nn.fusedBatchNorm(
-            f32([
-              [[[1]], [[2]]],
-              [[[3]], [[6]]],
-            ]),
-            f32([1, 2]),
-            f32([0, 1]),
-            { dataFormat: "NCHW", epsilon: 0 },
-          )[0],
-        ];
-      })) as unknown as Outs;
+      const [v1, v2, v3, [y, m, v], inf, nchw] = (await run<(tf.Tensor | readonly tf.Tensor[])[]>(
+        () => {
+          const empty = f32(new tf.NDArray("float32", [0]));
+          const args = [f32(x), f32([1, 2]), f32([0, 1]), empty, empty];
+          return [
+            opN("FusedBatchNorm", args, train),
+            opN("FusedBatchNormV2", args, train),
+            opN("FusedBatchNormV3", args, train),
+            tf.nn.fusedBatchNorm(f32(x), f32([1, 2]), f32([0, 1]), { epsilon: 0 }),
+            tf.nn.fusedBatchNorm(f32(x), f32([1, 1]), f32([0, 0]), {
+              mean: f32([0, 1]),
+              variance: f32([4, 1]),
+              isTraining: false,
+              epsilon: 0,
+            }),
+            tf.nn.fusedBatchNorm(
+              f32([
+                [[[1]], [[2]]],
+                [[[3]], [[6]]],
+              ]),
+              f32([1, 2]),
+              f32([0, 1]),
+              { dataFormat: "NCHW", epsilon: 0 },
+            )[0],
+          ];
+        },
+      )) as unknown as Outs;
       for (const outs of [v1, v2, v3]) {
         expectArray(outs[0], [[[[-1, -1]]], [[[1, 3]]]]);
         expectArray(outs[1], [2, 4]);
