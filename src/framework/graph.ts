@@ -1,9 +1,9 @@
 import { fileURLToPath } from "node:url";
-import type { GraphDef } from "../io/proto/index.js";
+import type { FunctionDef, GraphDef } from "../io/proto/index.js";
 import { type DType, TF_DTYPE_NAME } from "./dtypes.js";
 import { InvalidArgumentError, NotFoundError, ValueError } from "./errors.js";
 import type { ArgDef, AttrValue, OpDef } from "./op_def.js";
-import { defaultAttrValue, getOpDef, getRegisteredOp } from "./op_registry.js";
+import { defaultAttrValue, type GradientFn, getOpDef, getRegisteredOp } from "./op_registry.js";
 import { ShapeContext } from "./shape_inference.js";
 import { type ShapeLike, TensorShape } from "./tensor_shape.js";
 
@@ -231,6 +231,65 @@ export const GraphKeys = {
  */
 export const graphDefHook: { toGraphDef?: (graph: Graph) => GraphDef } = {};
 
+/**
+ * A graph's function library (TF's FunctionDefLibrary): graph functions by name, with the OpDef
+ * of each (from its signature; a node whose op type is a function's name calls it) and the
+ * gradient mapping. The FunctionDef messages are kept as they came (import, tf.defun) and
+ * written back unchanged on export.
+ */
+export class FunctionLibrary {
+  private readonly fns = new Map<string, { def: FunctionDef; opDef: OpDef }>();
+  /** Function name → the name of the function computing its gradient (GradientDef). */
+  readonly gradients = new Map<string, string>();
+  /** Gradients given as code (tf.defun's gradFunc): used at graph construction, not exported. */
+  readonly gradFuncs = new Map<string, GradientFn>();
+
+  /** Adds a function; a different function under a name already used is an InvalidArgumentError. */
+  add(def: FunctionDef, opDef: OpDef, sameAs?: (a: FunctionDef, b: FunctionDef) => boolean): void {
+    const name = opDef.name;
+    const old = this.fns.get(name);
+    if (old) {
+      if (old.def === def || sameAs?.(old.def, def)) return;
+      throw new InvalidArgumentError(
+        `Cannot add function '${name}' because a different function with the same name already exists.`,
+      );
+    }
+    if (getOpDef(name))
+      throw new InvalidArgumentError(
+        `Cannot add function '${name}' because an op with the same name already exists.`,
+      );
+    this.fns.set(name, { def, opDef });
+  }
+  has(name: string): boolean {
+    return this.fns.has(name);
+  }
+  get(name: string): FunctionDef | undefined {
+    return this.fns.get(name)?.def;
+  }
+  /** The OpDef of a call to the function (its signature). */
+  opDef(name: string): OpDef | undefined {
+    return this.fns.get(name)?.opDef;
+  }
+  get names(): string[] {
+    return [...this.fns.keys()];
+  }
+  get size(): number {
+    return this.fns.size;
+  }
+  /** Copies every function and gradient of `other` into this library. */
+  addAll(other: FunctionLibrary): void {
+    for (const [, f] of other.fns) this.add(f.def, f.opDef);
+    for (const [k, v] of other.gradients) this.gradients.set(k, v);
+    for (const [k, v] of other.gradFuncs) this.gradFuncs.set(k, v);
+  }
+}
+
+/**
+ * @internal Set by ops/function_ops.ts: the gradient of a node that calls a library function by
+ * its name (such op types are not in the op registry).
+ */
+export const functionCallHooks: { gradient?: GradientFn } = {};
+
 /** One input argument of `createOp`: a tensor, or a list of tensors for a list argument. */
 export type OpInput = Tensor | readonly Tensor[];
 
@@ -264,6 +323,8 @@ export class Graph {
   seed: number | undefined;
   /** Bumped when existing ops change (control inputs added), so sessions drop cached plans. */
   editVersion = 0;
+  /** The graph's functions (TF's FunctionDefLibrary); nodes may call them by name. */
+  readonly library = new FunctionLibrary();
 
   get operations(): readonly Operation[] {
     return this._ops;
@@ -396,7 +457,7 @@ export class Graph {
         `Graph is finalized and cannot be modified (adding op '${name ?? type}' of type ${type})`,
       );
     }
-    const def = getOpDef(type);
+    const def = getOpDef(type) ?? this.library.opDef(type);
     if (!def) throw new NotFoundError(`Op type not registered '${type}'`);
     const opName = options.exactName && name ? name : this.uniqueName(name ?? type);
     if (this._byName.has(opName)) {

@@ -5,9 +5,11 @@
  * (unknown op types, malformed inputs and attrs) before touching the target graph, fills default
  * attrs from the op registry and rebuilds loops (NextIteration → Merge back edges).
  */
-import { create } from "@bufbuild/protobuf";
-import { InvalidArgumentError, NotFoundError, ValueError } from "../framework/errors.js";
+import { create, equals } from "@bufbuild/protobuf";
+import { cpuBackend } from "../backends/cpu-ts/index.js";
+import { InvalidArgumentError, UnimplementedError, ValueError } from "../framework/errors.js";
 import {
+  FunctionLibrary,
   Graph,
   getDefaultGraph,
   graphDefHook,
@@ -17,13 +19,14 @@ import {
 } from "../framework/graph.js";
 import { NDArray } from "../framework/ndarray.js";
 import type { AttrValue, FuncAttr, OpDef } from "../framework/op_def.js";
-import { defaultAttrValue, getOpDef } from "../framework/op_registry.js";
+import { defaultAttrValue, getOpDef, getRegisteredOp } from "../framework/op_registry.js";
 import { TensorShape } from "../framework/tensor_shape.js";
 import {
   AttrValue_ListValueSchema,
   type AttrValue as AttrValueProto,
   AttrValueSchema,
   decodeProto,
+  FunctionDefSchema,
   type GraphDef,
   GraphDefSchema,
   type NameAttrList,
@@ -34,6 +37,9 @@ import {
   VersionDefSchema,
 } from "./proto/index.js";
 import "../ops/compat_ops.js";
+import "../ops/function_ops.js";
+import { CALL_OP_TYPES } from "../passes/inline_functions.js";
+import { addFunction, calledFunctions, libraryToProto, parseFunction } from "./function_library.js";
 import {
   dataTypeEnum,
   dataTypeName,
@@ -268,6 +274,7 @@ export function graphToGraphDef(graph: Graph): GraphDef {
   return create(GraphDefSchema, {
     node: graph.operations.map(nodeDefOf),
     versions: create(VersionDefSchema, { producer: GRAPH_DEF_VERSION }),
+    library: libraryToProto(graph.library),
   });
 }
 
@@ -288,6 +295,13 @@ export interface ImportGraphDefOptions {
   name?: string;
   /** The graph to import into (default: the default graph). */
   graph?: Graph;
+  /** Where the GraphDef came from (a file), for error messages. */
+  source?: string;
+  /**
+   * Names of the nodes the file's entry points run (MetaGraph/SavedModel loaders): only these and
+   * their inputs must be of op types tensorgraph runs; without it, every node must.
+   */
+  requiredNodes?: ReadonlySet<string>;
 }
 
 /** What an import produced: the name prefix used ("" or "scope/") and the return elements. */
@@ -350,11 +364,21 @@ export function importGraphDefDetailed(
   const graph = options.graph ?? getDefaultGraph();
   checkVersions(gd);
   const inputMap = normalizeInputMap(options.inputMap, graph);
-  const prepared = prepareNodes(gd, inputMap);
+  const incoming = prepareLibrary(gd, graph, options.source, options.requiredNodes);
+  const opDefOf = (t: string) => getOpDef(t) ?? incoming.opDef(t) ?? graph.library.opDef(t);
+  const prepared = prepareNodes(
+    gd,
+    inputMap,
+    opDefOf,
+    (f) => incoming.has(f) || graph.library.has(f),
+  );
   const order = topologicalOrder(prepared, inputMap);
   // Build once in a scratch graph: shape and dtype errors surface before the real graph changes.
   const scratch = new Graph();
+  scratch.library.addAll(graph.library);
+  scratch.library.addAll(incoming);
   buildNodes(scratch, "", prepared, order, scratchInputs(scratch, inputMap));
+  graph.library.addAll(incoming);
   const name = options.name ?? "import";
   const prefix = name === "" ? "" : graph.nameScope(name, (s) => s);
   const ops = buildNodes(graph, prefix, prepared, order, inputMap);
@@ -414,8 +438,12 @@ function normalizeInputMap(m: ImportGraphDefOptions["inputMap"], graph: Graph): 
 const mapKey = (i: ParsedInput) => (i.control ? `^${i.node}` : `${i.node}:${i.index}`);
 
 /** Checks every node (op type, name, inputs, attrs) and converts its attrs. */
-function prepareNodes(gd: GraphDef, inputMap: InputMap): Map<string, PreparedNode> {
-  const unknown = new Map<string, string[]>();
+function prepareNodes(
+  gd: GraphDef,
+  inputMap: InputMap,
+  opDefOf: (type: string) => OpDef | undefined,
+  hasFunction: (name: string) => boolean,
+): Map<string, PreparedNode> {
   const byName = new Map<string, NodeDef>();
   for (const n of gd.node) {
     if (!NODE_NAME.test(n.name))
@@ -425,32 +453,11 @@ function prepareNodes(gd: GraphDef, inputMap: InputMap): Map<string, PreparedNod
         `Node '${n.name}' is not unique: duplicate node name in GraphDef`,
       );
     byName.set(n.name, n);
-    if (!getOpDef(n.op)) {
-      const l = unknown.get(n.op);
-      if (l) l.push(n.name);
-      else unknown.set(n.op, [n.name]);
-    }
-  }
-  if (unknown.size > 0) {
-    const fns = new Set((gd.library?.function ?? []).map((f) => f.signature?.name));
-    const list = [...unknown]
-      .map(([t, nodes]) => {
-        const shown = nodes
-          .slice(0, 3)
-          .map((x) => `'${x}'`)
-          .join(", ");
-        const more = nodes.length > 3 ? `, ... ${nodes.length - 3} more` : "";
-        return `'${t}' (node${nodes.length > 1 ? "s" : ""} ${shown}${more})${fns.has(t) ? " [a function of the GraphDef's library: functions are not supported]" : ""}`;
-      })
-      .join(", ");
-    throw new NotFoundError(
-      `GraphDef uses ${unknown.size} op type(s) that are not registered (not TensorFlow 1.15 ops): ${list}`,
-    );
   }
   const used = new Set<string>();
   const out = new Map<string, PreparedNode>();
   for (const n of gd.node) {
-    const opDef = getOpDef(n.op)!;
+    const opDef = opDefOf(n.op)!;
     const fail = (msg: string): never => {
       throw new InvalidArgumentError(`Node '${n.name}' (op '${n.op}'): ${msg}`);
     };
@@ -486,6 +493,9 @@ function prepareNodes(gd: GraphDef, inputMap: InputMap): Map<string, PreparedNod
         throw e;
       }
     }
+    for (const f of calledFunctions(attrs))
+      if (!hasFunction(f))
+        fail(`refers to function '${f}', which is not in the graph's function library`);
     // GraphDefs before version 22 could not tell a scalar Placeholder from one of unknown shape.
     const legacy = (gd.versions?.producer ?? 0) <= 21;
     if (legacy && n.op === "Placeholder" && (attrs.shape as TensorShape | undefined)?.rank === 0)
@@ -668,6 +678,7 @@ function buildNodes(
       // Later ops made by name (tf.add(..., "x")) must not collide with imported names.
       graph.nameScope(null, () => graph.uniqueName(op.name));
       if (Object.keys(n.extra).length > 0) extraAttrs.set(op, n.extra);
+      if (CALL_OP_TYPES.has(op.type) || graph.library.has(op.type)) callShapes(op, n.extra);
       ops.set(n.def.name, op);
       data.forEach((i, k) => {
         if (back[k]) patches.push({ op, index: k, input: i, node: n });
@@ -687,4 +698,165 @@ function buildNodes(
     }
   }
   return ops;
+}
+
+/** A call's output shapes from its `_output_shapes` attr (what TF recorded when it wrote the graph). */
+function callShapes(op: Operation, extra: Record<string, AttrValueProto>): void {
+  const a = extra._output_shapes;
+  if (!a) return;
+  let shapes: AttrValue;
+  try {
+    shapes = attrValueFromProto(a, "list(shape)");
+  } catch {
+    return;
+  }
+  (shapes as TensorShape[]).forEach((s, i) => {
+    const t = op.outputs[i];
+    if (t?.shape.isCompatibleWith(s)) t.setShape(s);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Function libraries and supported op types
+
+/** Op types that run with no kernel of their own: fed (Placeholder) or inlined at plan time. */
+const NO_KERNEL = new Set(["Placeholder"]);
+
+/** Whether tensorgraph runs `type` (a kernel, or a call inlined at plan time). */
+function isSupported(type: string, isFunction: (t: string) => boolean): boolean {
+  if (isFunction(type) || CALL_OP_TYPES.has(type) || NO_KERNEL.has(type)) return true;
+  return getRegisteredOp(type) !== undefined && cpuBackend.get(type) !== undefined;
+}
+
+/**
+ * Reads the GraphDef's library into a new FunctionLibrary after checking it: every op type of the
+ * graph and of its functions must be one tensorgraph runs (else ONE UnimplementedError listing
+ * all), every function a node or GradientDef names must exist (else InvalidArgumentError), and a
+ * function must not differ from one of the same name already in the target graph.
+ */
+function prepareLibrary(
+  gd: GraphDef,
+  graph: Graph,
+  source?: string,
+  required?: ReadonlySet<string>,
+): FunctionLibrary {
+  const lib = new FunctionLibrary();
+  for (const f of gd.library?.function ?? []) {
+    const name = f.signature?.name ?? "";
+    if (!name) throw new InvalidArgumentError("GraphDef library has a function without a name");
+    const old = graph.library.get(name);
+    if (old && !equals(FunctionDefSchema, old, f))
+      throw new InvalidArgumentError(
+        `GraphDef library: Cannot add function '${name}' because a different function with the same name already exists in the graph.`,
+      );
+    try {
+      addFunction(lib, f);
+    } catch (e) {
+      if (e instanceof InvalidArgumentError)
+        throw new InvalidArgumentError(`GraphDef library: ${e.message}`);
+      throw e;
+    }
+  }
+  const isFunction = (t: string) => lib.has(t) || graph.library.has(t);
+  // Unsupported op types, with the nodes that use them (graph nodes first, then function bodies).
+  const missing = new Map<string, string[]>();
+  const note = (type: string, node: string) => {
+    if (isSupported(type, isFunction)) return;
+    const l = missing.get(type);
+    if (l) l.push(node);
+    else missing.set(type, [node]);
+  };
+  for (const n of required ? withInputs(gd, required) : gd.node) note(n.op, n.name);
+  for (const f of gd.library?.function ?? [])
+    for (const n of f.nodeDef) note(n.op, `${n.name}' in function '${f.signature!.name}`);
+  throwUnimplemented(missing, source);
+  const opDefOf = (t: string) => getOpDef(t) ?? lib.opDef(t) ?? graph.library.opDef(t);
+  for (const f of gd.library?.function ?? []) {
+    const pf = parseFunction(f, opDefOf);
+    for (const n of pf.nodes)
+      for (const callee of calledFunctions(n.attrs))
+        if (!isFunction(callee))
+          throw new InvalidArgumentError(
+            `Function '${pf.opDef.name}', node '${n.name}' (op '${n.op}') refers to function '${callee}', which is not in the graph's function library`,
+          );
+  }
+  for (const g of gd.library?.gradient ?? []) {
+    for (const name of [g.functionName, g.gradientFunc])
+      if (!isFunction(name))
+        throw new InvalidArgumentError(
+          `GraphDef library: GradientDef ('${g.functionName}' → '${g.gradientFunc}') refers to function '${name}', which is not in the library`,
+        );
+    lib.gradients.set(g.functionName, g.gradientFunc);
+  }
+  return lib;
+}
+
+/** The named nodes and every node they depend on (data and control inputs). */
+function withInputs(gd: GraphDef, roots: ReadonlySet<string>): NodeDef[] {
+  const byName = new Map(gd.node.map((n) => [n.name, n]));
+  const seen = new Set<string>();
+  const stack = [...roots].filter((r) => byName.has(r));
+  for (const r of stack) seen.add(r);
+  while (stack.length > 0) {
+    for (const raw of byName.get(stack.pop()!)!.input) {
+      const name = INPUT_NAME.exec(raw)?.[2];
+      if (name !== undefined && byName.has(name) && !seen.has(name)) {
+        seen.add(name);
+        stack.push(name);
+      }
+    }
+  }
+  return gd.node.filter((n) => seen.has(n.name));
+}
+
+/** ONE UnimplementedError listing every op type tensorgraph lacks, with the nodes that use it. */
+function throwUnimplemented(missing: ReadonlyMap<string, string[]>, source?: string): void {
+  if (missing.size === 0) return;
+  const list = [...missing]
+    .map(([t, nodes]) => {
+      const shown = nodes
+        .slice(0, 3)
+        .map((x) => `'${x}'`)
+        .join(", ");
+      const more = nodes.length > 3 ? `, ... ${nodes.length - 3} more` : "";
+      const why = getOpDef(t) ? "" : "; not a TensorFlow 1.15 op";
+      return `'${t}' (node${nodes.length > 1 ? "s" : ""} ${shown}${more}${why})`;
+    })
+    .join(", ");
+  throw new UnimplementedError(
+    `GraphDef${source ? ` from '${source}'` : ""} uses ${missing.size} op type(s) that tensorgraph does not implement: ${list}`,
+  );
+}
+
+/**
+ * Raises the UnimplementedError of import for the ops computing `outputs` from `inputs` (a
+ * SavedModel signature whose ops were not checked at import).
+ */
+export function checkImplemented(
+  outputs: readonly Tensor[],
+  inputs: readonly Tensor[],
+  source?: string,
+): void {
+  const fed = new Set(inputs);
+  const seen = new Set<Operation>();
+  const stack: Operation[] = [];
+  const visit = (op: Operation) => {
+    if (!seen.has(op)) {
+      seen.add(op);
+      stack.push(op);
+    }
+  };
+  for (const t of outputs) if (!fed.has(t)) visit(t.op);
+  const missing = new Map<string, string[]>();
+  while (stack.length > 0) {
+    const op = stack.pop()!;
+    if (!isSupported(op.type, (t) => op.graph.library.has(t))) {
+      const l = missing.get(op.type);
+      if (l) l.push(op.name);
+      else missing.set(op.type, [op.name]);
+    }
+    for (const t of op.inputs) if (!fed.has(t)) visit(t.op);
+    op.controlInputs.forEach(visit);
+  }
+  throwUnimplemented(missing, source);
 }

@@ -22,11 +22,13 @@ import {
   NotFoundError,
   ValueError,
 } from "../framework/errors.js";
-import { type Graph, GraphKeys, type Operation, type Tensor } from "../framework/graph.js";
+import { Graph, GraphKeys, type Operation, type Tensor } from "../framework/graph.js";
 import type { NDArray } from "../framework/ndarray.js";
 import type { Variable } from "../ops/variables.js";
-import type { Session } from "../runtime/session.js";
+import type { Feedable } from "../runtime/feeds.js";
+import { Session } from "../runtime/session.js";
 import { Saver } from "../train/saver.js";
+import { checkImplemented } from "./graph_def.js";
 import { exportMetaGraph, importMetaGraphDetailed } from "./meta_graph.js";
 import {
   type AssetFileDef,
@@ -169,6 +171,12 @@ export function readSavedModel(exportDir: string): SavedModel {
   );
 }
 
+/** The SavedModel file of `exportDir` (.pb, else .pbtxt), for messages. */
+function savedModelFile(exportDir: string): string {
+  const pb = join(exportDir, SAVED_MODEL_FILENAME_PB);
+  return existsSync(pb) ? pb : join(exportDir, SAVED_MODEL_FILENAME_PBTXT);
+}
+
 /** Whether `exportDir` looks like a SavedModel (tf.saved_model.contains_saved_model). */
 export function containsSavedModel(exportDir: string): boolean {
   return (
@@ -237,6 +245,7 @@ export async function load(
     graph,
     importScope: options.importScope,
     clearDevices: options.clearDevices,
+    source: savedModelFile(exportDir),
   });
   const variablesPath = join(exportDir, VARIABLES_DIRECTORY, VARIABLES_FILENAME);
   // No variables/ (a model without variables): nothing to restore, as TF logs and goes on.
@@ -259,6 +268,77 @@ export async function load(
     await sess.run(op, feeds);
   }
   return meta;
+}
+
+/** A signature as a function: named inputs in, named outputs (NDArrays) out. */
+export type SignatureFunction = (
+  inputs: Readonly<Record<string, Feedable>>,
+) => Promise<Record<string, NDArray>>;
+
+/** A SavedModel loaded into a session of its own, with its signatures callable by key. */
+export interface LoadedSignatures {
+  session: Session;
+  graph: Graph;
+  metaGraph: MetaGraphDef;
+  signatureDefs: Record<string, SignatureDef>;
+  /** One function per signature key (those with tensor-name inputs and outputs). */
+  signatures: Record<string, SignatureFunction>;
+}
+
+export interface LoadSignaturesOptions {
+  /** The tag-set to load (default ["serve"]). */
+  tags?: readonly string[];
+  /** Kernel backend of the session (see SessionOptions.backend). */
+  backend?: string;
+}
+
+/**
+ * Loads a SavedModel (TF 1.x or 2.x) into a new graph and session (variables restored, main op
+ * run) and returns its signatures as functions: `await m.signatures.serving_default({ x: 3 })`
+ * resolves to `{ output_0: NDArray }`. Every input of the signature must be given, and only those.
+ */
+export async function loadSignatures(
+  exportDir: string,
+  options: LoadSignaturesOptions = {},
+): Promise<LoadedSignatures> {
+  const graph = new Graph();
+  const session = new Session({ graph, backend: options.backend });
+  const metaGraph = await load(session, options.tags ?? [tagConstants.SERVING], exportDir);
+  const signatures: Record<string, SignatureFunction> = {};
+  for (const [key, sig] of Object.entries(metaGraph.signatureDef)) {
+    const names = [...Object.values(sig.inputs), ...Object.values(sig.outputs)];
+    if (key.startsWith("__") || names.some((i) => i.encoding.case !== "name")) continue;
+    const ins = new Map(
+      Object.entries(sig.inputs).map(([k, i]) => [k, getTensorFromTensorInfo(i, graph)]),
+    );
+    const outs: Record<string, Tensor> = {};
+    for (const [k, i] of Object.entries(sig.outputs)) outs[k] = getTensorFromTensorInfo(i, graph);
+    let lacking: unknown;
+    try {
+      checkImplemented(Object.values(outs), [...ins.values()], savedModelFile(exportDir));
+    } catch (e) {
+      lacking = e;
+    }
+    signatures[key] = async (inputs) => {
+      if (lacking) throw lacking;
+      const feeds = new Map<Tensor, Feedable>();
+      for (const [k, v] of Object.entries(inputs)) {
+        const t = ins.get(k);
+        if (!t)
+          throw new InvalidArgumentError(
+            `Signature '${key}' has no input '${k}' (its inputs: ${[...ins.keys()].join(", ")})`,
+          );
+        feeds.set(t, v);
+      }
+      const missing = [...ins.keys()].filter((k) => !(k in inputs));
+      if (missing.length > 0)
+        throw new InvalidArgumentError(
+          `Signature '${key}' needs input(s) ${missing.map((m) => `'${m}'`).join(", ")}`,
+        );
+      return (await session.run(outs, feeds)) as Record<string, NDArray>;
+    };
+  }
+  return { session, graph, metaGraph, signatureDefs: { ...metaGraph.signatureDef }, signatures };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import type { Backend, KernelEnv } from "../backends/kernel.js";
 import { type DType, TF_DTYPE_NAME } from "../framework/dtypes.js";
 import { InvalidArgumentError } from "../framework/errors.js";
 import type { Operation, Tensor } from "../framework/graph.js";
+import { inlineFunctionCalls, isFunctionCall } from "../passes/inline_functions.js";
 import { DataflowPlan } from "./dataflow_plan.js";
 import { makeKernel, type Plan } from "./plan_support.js";
 import { StaticPlan } from "./static_plan.js";
@@ -44,6 +45,11 @@ export function compilePlan(
         op.name,
       );
     }
+  }
+  // Calls and functional control flow run inlined, in a lowered copy of what the run needs.
+  if ([...needed].some(isFunctionCall)) {
+    const low = inlineFunctionCalls(needed, feeds, fetchTensors, targets);
+    return compilePlan(low.feeds, low.fetches, low.targets, backends, env);
   }
   const kernelOf = (op: Operation) => makeKernel(op, backends, env);
   if ([...needed].some((op) => CONTROL_FLOW.has(op.type))) {
