@@ -5,6 +5,7 @@ import * as tf from "../index.js";
 
 const f64 = (v: tf.NestedArray) => tf.constant(v, { dtype: "float64" });
 const i32 = (v: tf.NestedArray) => tf.constant(v, { dtype: "int32" });
+const i64 = (v: number) => tf.constant(v, { dtype: "int64" });
 const op = (type: string, inputs: tf.Tensor[], attrs: Record<string, unknown> = {}) =>
   tf.getDefaultGraph().createOp(type, inputs, attrs as never).outputs;
 
@@ -605,6 +606,77 @@ describe.each(BACKENDS)("linalg on %s", (backend) => {
         { tol: 1e-12 },
       );
     });
+  });
+
+  it("the deprecated BatchMatrix* aliases compute what their ops compute", async () => {
+    const M = [
+      [
+        [4, 1, 0.5],
+        [2, 5, 1],
+        [0.5, -1, 3],
+      ],
+    ];
+    const SPD = [
+      [
+        [4, 2, 0],
+        [2, 5, 1],
+        [0, 1, 3],
+      ],
+    ];
+    const R = [
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+    ];
+    const cases: [string, string, () => tf.Tensor[], Record<string, unknown>?][] = [
+      ["BatchMatrixBandPart", "MatrixBandPart", () => [f64(M), i64(1), i64(0)]],
+      ["BatchMatrixDeterminant", "MatrixDeterminant", () => [f64(M)]],
+      ["BatchMatrixDiag", "MatrixDiag", () => [f64([[1, 2, 3]])]],
+      ["BatchMatrixDiagPart", "MatrixDiagPart", () => [f64(M)]],
+      ["BatchMatrixInverse", "MatrixInverse", () => [f64(M)], { adjoint: true }],
+      ["BatchMatrixSetDiag", "MatrixSetDiag", () => [f64(M), f64([[7, 8, 9]])]],
+      ["BatchMatrixSolve", "MatrixSolve", () => [f64(M), f64(R)]],
+      ["BatchMatrixSolveLs", "MatrixSolveLs", () => [f64(M), f64(R), f64(0.5)]],
+      [
+        "BatchMatrixTriangularSolve",
+        "MatrixTriangularSolve",
+        () => [f64(M), f64(R)],
+        { lower: false },
+      ],
+      ["BatchCholesky", "Cholesky", () => [f64(SPD)]],
+      ["BatchCholeskyGrad", "CholeskyGrad", () => [tf.cholesky(f64(SPD)), f64(M)]],
+      ["BatchSelfAdjointEigV2", "SelfAdjointEigV2", () => [f64(SPD)]],
+      ["BatchSelfAdjointEig", "SelfAdjointEig", () => [f64(SPD)]],
+      ["BatchSvd", "Svd", () => [f64(M)], { full_matrices: true }],
+    ];
+    for (const [alias, main, inputs, attrs = {}] of cases) {
+      const [a, b] = await run(() => [op(alias, inputs(), attrs), op(main, inputs(), attrs)]);
+      expect(a.length).toBe(b.length);
+      for (const [k, x] of a.entries()) {
+        expectArray(x, b[k].toArray() as tf.NestedArray, { tol: 1e-12 });
+      }
+    }
+  });
+
+  it("SelfAdjointEig (V1): eigenvalues in the first row, eigenvectors below", async () => {
+    const out = await run(
+      () =>
+        op("SelfAdjointEig", [
+          f64([
+            [2, 1],
+            [1, 2],
+          ]),
+        ])[0],
+    );
+    const rows = as2d(out);
+    expect(out.shape).toEqual([3, 2]);
+    expectArray(tf.NDArray.from(rows[0], "float64"), [1, 3]);
+    // Each eigenvector column is ±[1, -1]/√2 (for 1) and ±[1, 1]/√2 (for 3).
+    expect(Math.abs(rows[1][0] + rows[2][0])).toBeLessThan(1e-12);
+    expect(Math.abs(rows[1][1] - rows[2][1])).toBeLessThan(1e-12);
+    expect(Math.abs(Math.abs(rows[1][1]) - Math.SQRT1_2)).toBeLessThan(1e-12);
   });
 
   describe("solves", () => {

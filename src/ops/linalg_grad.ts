@@ -122,6 +122,30 @@ registerGradient("LogMatrixDeterminant", (op, grads) =>
   grads[1] ? [timesInverseT(op.inputs[0], grads[1])] : [null],
 );
 
+// TF 1.15 has no gradient for this op (its tf.linalg.expm is composed); this one uses the block
+// method: exp([[Aᵀ, G], [0, Aᵀ]]) holds the adjoint Fréchet derivative L(Aᵀ, G) top right.
+registerGradient("MatrixExponential", (op, grads) => {
+  const g = only(grads);
+  const a = op.inputs[0];
+  const r = a.rank;
+  if (r === null) throw new ValueError("MatrixExponential's gradient needs an input of known rank");
+  const at = adjoint(a);
+  const top = makeOp1("ConcatV2", [[at, g], r - 1]);
+  const bottom = makeOp1("ConcatV2", [[zerosLike(a), at], r - 1]);
+  const e = makeOp1("MatrixExponential", [makeOp1("ConcatV2", [[top, bottom], r - 2])]);
+  const n = makeOp1("GatherV2", [makeOp1("Shape", [a]), i32([r - 1]), i32(0)]);
+  const zeros = (k: number) => i32(new Array<number>(k).fill(0));
+  const begin = makeOp1("ConcatV2", [[zeros(r - 1), n], 0]);
+  const end = makeOp1("ConcatV2", [[zeros(r - 2), n, zeros(1)], 0]);
+  const batchBits = (1 << (r - 2)) - 1;
+  return [
+    makeOp1("StridedSlice", [e, begin, end, i32(new Array<number>(r).fill(1))], {
+      begin_mask: batchBits,
+      end_mask: batchBits | (1 << (r - 1)),
+    }),
+  ];
+});
+
 // ---- Cholesky and QR ----
 
 registerGradient("Cholesky", (op, grads) => {

@@ -53,6 +53,10 @@ export const CHECKS: GradChecks = {
     [wellConditioned(3, [2])],
   ],
   // TF's gradient is the symmetric one: check it on symmetric inputs, as TF's tests do.
+  MatrixExponential: [
+    op("MatrixExponential"),
+    [{ shape: [2, 2, 2], values: [0.5, -1, 0.3, 0.2, 1.5, 0.1, -0.7, 0.4] }],
+  ],
   Cholesky: [(x) => op("Cholesky")(tf.mul(tf.add(x, tf.transpose(x)), 0.5)), [spd(3)]],
   Qr: [
     (x) => {

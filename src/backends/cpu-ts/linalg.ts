@@ -27,7 +27,7 @@ cpuBackend.register("Cross", (node) => (inputs) => {
   }
   const x = a.data as Float64Array;
   const y = b.data as Float64Array;
-  const out = newOutput(a.dtype, a.shape);
+  const out = newOutput(a.dtype, a.shape, node.type);
   const o = out.data as Float64Array;
   for (let i = 0; i < a.size; i += 3) {
     o[i] = x[i + 1] * y[i + 2] - x[i + 2] * y[i + 1];
@@ -82,7 +82,7 @@ cpuBackend.register("TridiagonalMatMul", (node) => (inputs) => {
     }
   }
   const [u, d, l] = [sup, main, sub].map((t) => floatData(t, node.type));
-  const out = newOutput(rhs.dtype, rhs.shape);
+  const out = newOutput(rhs.dtype, rhs.shape, node.type);
   const o = out.data as Float64Array;
   for (let b = 0; b < count; b++) {
     for (let i = 0; i < m; i++) {
@@ -168,7 +168,7 @@ cpuBackend.register("TridiagonalSolve", (node) => {
         `TridiagonalSolve: diagonals must have shape ${want} (superdiag, maindiag, subdiag) for rhs of shape ${shapeString(rhs.shape)}, got ${shapeString(diags.shape)}`,
       );
     }
-    const out = newOutput(rhs.dtype, rhs.shape);
+    const out = newOutput(rhs.dtype, rhs.shape, node.type);
     for (let b = 0; b < count; b++) {
       const three = readMatrix(dd, b, 3, m);
       const x = solveTridiagonal(

@@ -39,7 +39,7 @@ cpuBackend.registerAll(["MatrixInverse", "BatchMatrixInverse"], (node) => {
     const x = arr(inputs[0]);
     const data = floatData(x, node.type);
     const { count, rows: n } = batchOf(x, node.type, true);
-    const out = newOutput(x.dtype, x.shape);
+    const out = newOutput(x.dtype, x.shape, node.type);
     for (let b = 0; b < count; b++) {
       let a = readMatrix(data, b, n, n);
       if (adjoint) a = transposed(a, n, n);
@@ -55,7 +55,7 @@ cpuBackend.registerAll(["MatrixDeterminant", "BatchMatrixDeterminant"], (node) =
   const x = arr(inputs[0]);
   const data = floatData(x, node.type);
   const { count, rows: n, batch } = batchOf(x, node.type, true);
-  const out = newOutput(x.dtype, batch);
+  const out = newOutput(x.dtype, batch, node.type);
   for (let b = 0; b < count; b++) {
     const d = luDecompose(readMatrix(data, b, n, n), n);
     let det = d.sign;
@@ -69,8 +69,8 @@ cpuBackend.register("LogMatrixDeterminant", (node) => (inputs) => {
   const x = arr(inputs[0]);
   const data = floatData(x, node.type);
   const { count, rows: n, batch } = batchOf(x, node.type, true);
-  const sign = newOutput(x.dtype, batch);
-  const logAbs = newOutput(x.dtype, batch);
+  const sign = newOutput(x.dtype, batch, node.type);
+  const logAbs = newOutput(x.dtype, batch, node.type);
   for (let b = 0; b < count; b++) {
     const d = luDecompose(readMatrix(data, b, n, n), n);
     if (d.singular) {
@@ -113,7 +113,7 @@ cpuBackend.registerAll(["MatrixSolve", "BatchMatrixSolve"], (node) => {
     const md = floatData(m, node.type);
     const rd = floatData(r, node.type);
     const { count, n, k } = solveOperands(m, r, node.type);
-    const out = newOutput(r.dtype, r.shape);
+    const out = newOutput(r.dtype, r.shape, node.type);
     for (let b = 0; b < count; b++) {
       let a = readMatrix(md, b, n, n);
       if (adjoint) a = transposed(a, n, n);
@@ -134,7 +134,7 @@ cpuBackend.registerAll(["MatrixTriangularSolve", "BatchMatrixTriangularSolve"], 
     const md = floatData(m, node.type);
     const rd = floatData(r, node.type);
     const { count, n, k } = solveOperands(m, r, node.type);
-    const out = newOutput(r.dtype, r.shape);
+    const out = newOutput(r.dtype, r.shape, node.type);
     for (let b = 0; b < count; b++) {
       const x = triangularSolve(
         readMatrix(md, b, n, n),
@@ -155,7 +155,7 @@ cpuBackend.registerAll(["Cholesky", "BatchCholesky"], (node) => (inputs) => {
   const x = arr(inputs[0]);
   const data = floatData(x, node.type);
   const { count, rows: n } = batchOf(x, node.type, true);
-  const out = newOutput(x.dtype, x.shape);
+  const out = newOutput(x.dtype, x.shape, node.type);
   for (let b = 0; b < count; b++) {
     const l = cholesky(readMatrix(data, b, n, n), n);
     if (!l) {
@@ -207,7 +207,7 @@ cpuBackend.registerAll(["CholeskyGrad", "BatchCholeskyGrad"], (node) => (inputs)
       `${node.type}: l and grad must have the same shape: ${shapeString(l.shape)} vs. ${shapeString(g.shape)}`,
     );
   }
-  const out = newOutput(l.dtype, l.shape);
+  const out = newOutput(l.dtype, l.shape, node.type);
   for (let b = 0; b < count; b++) {
     writeMatrix(out, b, choleskyBackprop(readMatrix(ld, b, n, n), readMatrix(gd, b, n, n), n));
   }
@@ -223,8 +223,8 @@ cpuBackend.register("Qr", (node) => {
     const k = Math.min(m, n);
     const qc = full ? m : k;
     const rr = full ? m : k;
-    const q = newOutput(x.dtype, [...batch, m, qc]);
-    const r = newOutput(x.dtype, [...batch, rr, n]);
+    const q = newOutput(x.dtype, [...batch, m, qc], node.type);
+    const r = newOutput(x.dtype, [...batch, rr, n], node.type);
     for (let b = 0; b < count; b++) {
       const d = householderQr(readMatrix(data, b, m, n), m, n, full);
       writeMatrix(q, b, d.q);
@@ -249,8 +249,8 @@ cpuBackend.registerAll(["SelfAdjointEigV2", "BatchSelfAdjointEigV2"], (node) => 
   return (inputs) => {
     const x = arr(inputs[0]);
     const { results, n, batch } = eigBatch(x, node.type);
-    const e = newOutput(x.dtype, [...batch, n]);
-    const v = newOutput(x.dtype, computeV ? [...batch, n, n] : [0]);
+    const e = newOutput(x.dtype, [...batch, n], node.type);
+    const v = newOutput(x.dtype, computeV ? [...batch, n, n] : [0], node.type);
     results.forEach((r, b) => {
       writeMatrix(e, b, r.w);
       if (computeV) writeMatrix(v, b, r.v);
@@ -263,7 +263,7 @@ cpuBackend.registerAll(["SelfAdjointEigV2", "BatchSelfAdjointEigV2"], (node) => 
 cpuBackend.registerAll(["SelfAdjointEig", "BatchSelfAdjointEig"], (node) => (inputs) => {
   const x = arr(inputs[0]);
   const { results, n, batch } = eigBatch(x, node.type);
-  const out = newOutput(x.dtype, [...batch, n + 1, n]);
+  const out = newOutput(x.dtype, [...batch, n + 1, n], node.type);
   results.forEach((r, b) => {
     const m = new Float64Array((n + 1) * n);
     m.set(r.w, 0);
@@ -281,9 +281,9 @@ cpuBackend.registerAll(["Svd", "BatchSvd"], (node) => {
     const data = floatData(x, node.type);
     const { count, rows: m, cols: n, batch } = batchOf(x, node.type);
     const k = Math.min(m, n);
-    const s = newOutput(x.dtype, [...batch, k]);
-    const u = newOutput(x.dtype, computeUV ? [...batch, m, full ? m : k] : [0]);
-    const v = newOutput(x.dtype, computeUV ? [...batch, n, full ? n : k] : [0]);
+    const s = newOutput(x.dtype, [...batch, k], node.type);
+    const u = newOutput(x.dtype, computeUV ? [...batch, m, full ? m : k] : [0], node.type);
+    const v = newOutput(x.dtype, computeUV ? [...batch, n, full ? n : k] : [0], node.type);
     for (let b = 0; b < count; b++) {
       const d = svd(readMatrix(data, b, m, n), m, n, full);
       writeMatrix(s, b, d.s);
@@ -301,8 +301,8 @@ cpuBackend.register("Lu", (node) => {
     const x = arr(inputs[0]);
     const data = floatData(x, node.type);
     const { count, rows: n, batch } = batchOf(x, node.type, true);
-    const lu = newOutput(x.dtype, x.shape);
-    const p = newOutput(idxType, [...batch, n]);
+    const lu = newOutput(x.dtype, x.shape, node.type);
+    const p = newOutput(idxType, [...batch, n], node.type);
     for (let b = 0; b < count; b++) {
       const d = luDecompose(readMatrix(data, b, n, n), n);
       if (d.singular) throw new InvalidArgumentError("Input is not invertible.");
@@ -320,7 +320,7 @@ cpuBackend.register("MatrixExponential", (node) => (inputs) => {
   const x = arr(inputs[0]);
   const data = floatData(x, node.type);
   const { count, rows: n } = batchOf(x, node.type, true);
-  const out = newOutput(x.dtype, x.shape);
+  const out = newOutput(x.dtype, x.shape, node.type);
   for (let b = 0; b < count; b++) {
     const e = matrixExp(readMatrix(data, b, n, n), n);
     writeMatrix(out, b, e ?? new Float64Array(n * n).fill(Number.NaN));
@@ -351,7 +351,7 @@ cpuBackend.registerAll(["MatrixSolveLs", "BatchMatrixSolveLs"], (node) => {
       );
     }
     const k = rb.cols;
-    const out = newOutput(r.dtype, [...batch, n, k]);
+    const out = newOutput(r.dtype, [...batch, n, k], node.type);
     for (let b = 0; b < count; b++) {
       const A = readMatrix(ad, b, m, n);
       const B = readMatrix(rd, b, m, k);

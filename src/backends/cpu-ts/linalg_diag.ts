@@ -6,6 +6,7 @@ import { NDArray } from "../../framework/ndarray.js";
 import { shapeSize, shapeString } from "../../framework/tensor_shape.js";
 import { arr } from "../kernel.js";
 import { cpuBackend } from "./index.js";
+import { checkOutputSize } from "./linalg_matrix.js";
 
 type Slots = unknown[];
 const slots = (x: NDArray): Slots => x.data as unknown as Slots;
@@ -120,7 +121,7 @@ function diagPart(x: NDArray, lower: number, upper: number, pad: unknown, op: st
   const maxLen = Math.max(0, Math.min(rows + Math.min(upper, 0), cols - Math.max(lower, 0)));
   const batch = x.shape.slice(0, -2);
   const shape = numDiags === 1 ? [...batch, maxLen] : [...batch, numDiags, maxLen];
-  const out = new NDArray(x.dtype, shape, allocData(x.dtype, shapeSize(shape)));
+  const out = new NDArray(x.dtype, shape, allocData(x.dtype, checkOutputSize(shape, op)));
   const src = slots(x);
   const dst = slots(out);
   let o = 0;
@@ -187,7 +188,7 @@ function matrixDiag(
     );
   }
   const shape = [...batch, numRows, numCols];
-  const out = new NDArray(diag.dtype, shape, allocData(diag.dtype, shapeSize(shape)));
+  const out = new NDArray(diag.dtype, shape, allocData(diag.dtype, checkOutputSize(shape, op)));
   const src = slots(diag);
   const dst = slots(out);
   const numDiags = upper - lower + 1;

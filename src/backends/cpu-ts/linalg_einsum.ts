@@ -14,6 +14,7 @@ import { NDArray } from "../../framework/ndarray.js";
 import { shapeSize } from "../../framework/tensor_shape.js";
 import { arr } from "../kernel.js";
 import { cpuBackend } from "./index.js";
+import { checkOutputSize } from "./linalg_matrix.js";
 
 type Num = Float32Array | Float64Array | Int32Array;
 
@@ -48,6 +49,7 @@ function einsum(equation: string, xs: NDArray[], dtype: DType): NDArray {
   if (!Number.isSafeInteger(outSize * Math.max(1, sumSize))) {
     throw new InvalidArgumentError(`Einsum: the equation ${equation} needs too many products`);
   }
+  checkOutputSize(outShape, "Einsum");
   // strides[i][a]: how far input i's flat index moves when loop axis a moves by one.
   const strides = xs.map((x, i) => {
     const s = new Array<number>(axes.length).fill(0);

@@ -48,9 +48,21 @@ export function readMatrix(data: FloatData, b: number, rows: number, cols: numbe
   return Float64Array.from(data.subarray(b * n, (b + 1) * n));
 }
 
-/** A fresh output of `dtype` and `shape` (sizes are checked by the caller first). */
-export function newOutput(dtype: DType, shape: readonly number[]): NDArray {
-  return new NDArray(dtype, shape, allocData(dtype, shapeSize(shape)));
+/** The most elements one output may have (a typed array's practical limit). */
+export const MAX_OUTPUT_SIZE = 2 ** 31 - 1;
+
+/** Fails before allocating when an output of `shape` would be too large. */
+export function checkOutputSize(shape: readonly number[], op: string): number {
+  const n = shapeSize(shape);
+  if (!Number.isSafeInteger(n) || n > MAX_OUTPUT_SIZE) {
+    throw new InvalidArgumentError(`${op}: the output shape ${shapeString(shape)} is too large`);
+  }
+  return n;
+}
+
+/** A fresh output of `dtype` and `shape` (its size checked first). */
+export function newOutput(dtype: DType, shape: readonly number[], op = "linalg"): NDArray {
+  return new NDArray(dtype, shape, allocData(dtype, checkOutputSize(shape, op)));
 }
 
 /** Copies `m` into matrix `b` of `out`. */
