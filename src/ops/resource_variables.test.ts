@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { BACKENDS, expectArray } from "../../test/helpers.js";
 import * as tf from "../index.js";
 
-const rv = (init: tf.TensorLike, name: string, dtype?: tf.DType) =>
+const rv = (init: tf.TensorLike | (() => tf.TensorLike), name: string, dtype?: tf.DType) =>
   new tf.Variable(init, { name, useResource: true, dtype });
 
 /** A graph with the variables of `build`, initialized in a fresh session. */
