@@ -123,6 +123,8 @@ binaryGrad("Igammac", (g, a, x) => [
   mul(neg(bin("IgammaGradA", a, x)), g),
   mul(neg(igammaDx(a, x)), g),
 ]);
+// nextafter(x1, x2) moves x1 by at most one ulp: slope 1 in x1, 0 in x2 (as TF).
+binaryGrad("NextAfter", (g) => [g, un("ZerosLike", g)]);
 // TF leaves the first argument of Zeta and Polygamma without a gradient.
 binaryGrad("Zeta", (g, x, q) => [null, mul(mul(neg(x), bin("Zeta", add(x, 1), q)), g)]);
 binaryGrad("Polygamma", (g, a, x) => [null, mul(bin("Polygamma", add(a, 1), x), g)]);

@@ -34,6 +34,7 @@ export const CHECKS: GradChecks = {
   Xlogy: [op("Xlogy"), [s(2, 3), pos(3)]],
   DivNoNan: [op("DivNoNan"), [s(2, 3), pos(3)]],
   MulNoNan: [op("MulNoNan"), [s(2, 3), s(3)]],
+  NextAfter: [op("NextAfter"), [s(2, 3), { shape: [3], values: [5, -5, 5] }]],
   Igamma: [op("Igamma"), [pos(2, 3), pos(2, 3)]],
   Igammac: [op("Igammac"), [pos(2, 3), above1(3)]],
   Zeta: [op("Zeta"), [above1(3), pos(3)], { wrt: [1] }],
