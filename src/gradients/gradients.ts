@@ -4,6 +4,7 @@ import { functionCallHooks, type Graph, type Operation, Tensor } from "../framew
 import { getRegisteredOp } from "../framework/op_registry.js";
 import { type WhileLoopInfo, whileLoopOfExit } from "../ops/control_flow.js";
 import { convertToTensor, graphOf, makeOp1, type TensorLike } from "../ops/op_builder.js";
+import { readVariableOp } from "../ops/resource_variables.js";
 import { Variable } from "../ops/variables.js";
 import { whileLoopGradients } from "./while_grad.js";
 
@@ -210,11 +211,14 @@ function opGradients(op: Operation, outGrads: (Tensor | null)[], graph: Graph): 
   }
   return graph.nameScope(`${op.name}_grad`, () => {
     // Outputs without a gradient get zeros when others have one (the function expects all).
-    const filled = outGrads.map((g, i) =>
-      g === null && backpropagatable(op.outputs[i]) && outGrads.some((x) => x !== null)
-        ? makeOp1("ZerosLike", [op.outputs[i]])
-        : g,
-    );
+    const filled = outGrads.map((g, i) => {
+      if (g !== null || !outGrads.some((x) => x !== null)) return g;
+      const t = op.outputs[i];
+      if (backpropagatable(t)) return makeOp1("ZerosLike", [t]);
+      // A handle's zeros have its variable's shape (a read of it: dead where the handle is).
+      if (t.dtype === RESOURCE) return makeOp1("ZerosLike", [readVariableOp(t)]);
+      return null;
+    });
     const result = fn(op, filled);
     if (result.length !== op.inputs.length) {
       throw new ValueError(

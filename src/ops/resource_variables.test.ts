@@ -564,4 +564,23 @@ describe("gradients through resource variables", () => {
       [2, 2],
     ]);
   });
+
+  test("reads inside tf.cond: the gradient of the branch taken", async () => {
+    const g = new tf.Graph();
+    const r = g.asDefault(() => {
+      const v = rv([1, 2], "v");
+      const p = tf.placeholder("bool", [], "p");
+      const y = tf.cond(
+        p,
+        () => tf.reduceSum(tf.square(v.value())),
+        () => tf.reduceSum(tf.mul(v.value(), 3)),
+      );
+      const [grad] = tf.gradients(y, v);
+      return { v, grad: grad! };
+    });
+    const s = new tf.Session({ graph: g });
+    await s.run(r.v.initializer);
+    expectArray(await s.run(r.grad, { "p:0": true }), [2, 4]);
+    expectArray(await s.run(r.grad, { "p:0": false }), [3, 3]);
+  });
 });
