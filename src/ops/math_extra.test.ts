@@ -402,13 +402,15 @@ describe.each(BACKENDS)("math extra ops on %s", (backend) => {
         [5, 6, 7, 8],
       ]);
     });
-    test("empty sorted segments are 0; ids must be sorted", async () => {
-      const [s, m] = await run(() => [
+    test("empty sorted segments are 0 (1 for a product); ids must be sorted", async () => {
+      const [s, m, p] = await run(() => [
         tf.segmentSum(i32([1, 2]), [0, 2]),
         tf.segmentMax(f64([1, 2]), [1, 1]),
+        tf.segmentProd(f64([2, 3]), [0, 2]),
       ]);
       expectArray(s, [1, 0, 2], { dtype: "int32" });
       expectArray(m, [0, 2]);
+      expectArray(p, [2, 1, 3]);
       await expect(run(() => tf.segmentSum(f64([1, 2]), [1, 0]))).rejects.toThrow(
         /segment ids are not increasing/,
       );

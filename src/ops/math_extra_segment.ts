@@ -97,7 +97,7 @@ const sorted =
 export const segmentSum: Sorted = sorted("SegmentSum");
 /** The mean of each segment's rows (0 for an empty segment). */
 export const segmentMean: Sorted = sorted("SegmentMean");
-/** The product of each segment's rows (0 for an empty segment, as TF). */
+/** The product of each segment's rows (1 for an empty segment). */
 export const segmentProd: Sorted = sorted("SegmentProd");
 /** The minimum of each segment's rows (0 for an empty segment). */
 export const segmentMin: Sorted = sorted("SegmentMin");

@@ -39,7 +39,8 @@ interface RowMap {
 
 /**
  * Combines rows of `data` into `numSegments` output rows. Segments no row reaches are filled with
- * 0 (`emptyZero`, as the sorted and sparse ops do) or the reduction's identity (the unsorted ops).
+ * 0 (`emptyZero`, as the sorted and sparse ops do, except that an empty product is 1) or the
+ * reduction's identity (the unsorted ops).
  */
 function reduceSegments(
   data: NDArray,
@@ -96,7 +97,7 @@ function reduceSegments(
     for (let k = 0; k < rowSize; k++) {
       const i = s * rowSize + k;
       let v = acc[i];
-      if (n === 0 && emptyZero) v = big ? 0n : 0;
+      if (n === 0 && emptyZero && kind !== "prod") v = big ? 0n : 0;
       else if (n > 0 && kind === "mean")
         v = big
           ? (v as bigint) / BigInt(n)
