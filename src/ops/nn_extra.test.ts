@@ -800,6 +800,166 @@ describe.each(BACKENDS)("nn_extra on %s", (backend) => {
     });
   });
 
+  describe("fractional pooling", () => {
+    const x44 = nd([1, 4, 4, 1], [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3]);
+    it("ratio 2 has regions of exactly 2: max_pool and avg_pool 2x2 (hand-worked)", async () => {
+      const [[m, rows, cols], [a], [mo], [ao]] = await run(() => [
+        tf.nn.fractionalMaxPool(f64(x44), 2),
+        tf.nn.fractionalAvgPool(f64(x44), [1, 2, 2, 1]),
+        tf.nn.fractionalMaxPool(f64(x44), 2, { overlapping: true }),
+        tf.nn.fractionalAvgPool(f64(x44), 2, { overlapping: true }),
+      ]);
+      expectArray(
+        m,
+        img([
+          [9, 6],
+          [9, 9],
+        ]),
+      );
+      expect(Array.from(rows.data as BigInt64Array, Number)).toEqual([0, 2, 4]);
+      expect(Array.from(cols.data as BigInt64Array, Number)).toEqual([0, 2, 4]);
+      expectArray(
+        a,
+        img([
+          [4.5, 3.25],
+          [6, 6.25],
+        ]),
+      );
+      // Overlapping: rows/cols [0, 2] and [2, 3] (the boundary is shared).
+      expectArray(
+        mo,
+        img([
+          [9, 8],
+          [9, 9],
+        ]),
+      );
+      expectArray(
+        ao,
+        img([
+          [37 / 9, 26 / 6],
+          [38 / 6, 25 / 4],
+        ]),
+      );
+    });
+
+    it("random and pseudo-random sequences: boundaries, lengths, and the pooled values", async () => {
+      const values = randomValues(5 * 7 * 2, 9);
+      for (const pseudoRandom of [false, true]) {
+        const [[y, rows, cols]] = await run(() => [
+          tf.nn.fractionalMaxPool(f64(nd([1, 5, 7, 2], values)), [1.44, 1.73], { pseudoRandom }),
+        ]);
+        const r = Array.from(rows.data as BigInt64Array, Number);
+        const c = Array.from(cols.data as BigInt64Array, Number);
+        expect(y.shape).toEqual([1, 3, 4, 2]);
+        expect(r[0]).toBe(0);
+        expect(r[3]).toBe(5);
+        expect(c[0]).toBe(0);
+        expect(c[4]).toBe(7);
+        for (const [seq, lo, hi] of [
+          [r, 1, 2],
+          [c, 1, 2],
+        ] as const)
+          for (let i = 1; i < seq.length; i++) {
+            expect(seq[i] - seq[i - 1]).toBeGreaterThanOrEqual(lo);
+            expect(seq[i] - seq[i - 1]).toBeLessThanOrEqual(hi + (pseudoRandom ? 1 : 0));
+          }
+        for (let i = 0; i < 3; i++)
+          for (let j = 0; j < 4; j++)
+            for (let ch = 0; ch < 2; ch++) {
+              let best = Number.NEGATIVE_INFINITY;
+              for (let a = r[i]; a < r[i + 1]; a++)
+                for (let b = c[j]; b < c[j + 1]; b++)
+                  best = Math.max(best, values[(a * 7 + b) * 2 + ch]);
+              expect((y.data as Float64Array)[(i * 4 + j) * 2 + ch]).toBe(best);
+            }
+      }
+    });
+
+    it("deterministic with seeds gives the same regions every run; seeds need deterministic", async () => {
+      const build = () =>
+        tf.nn.fractionalMaxPool(f64(nd([1, 9, 9, 1], seq(81))), 1.5, {
+          deterministic: true,
+          seed: 3,
+          seed2: 4,
+        })[1];
+      const [a] = await run(() => [build()]);
+      const [b] = await run(() => [build()]);
+      expect(Array.from(a.data as BigInt64Array)).toEqual(Array.from(b.data as BigInt64Array));
+      await expect(
+        run(() => [tf.nn.fractionalAvgPool(f64(x44), 1.5, { seed: 1 })[0]]),
+      ).rejects.toThrow(/deterministic is false/);
+    });
+
+    it("Grad ops by hand, from given sequences", async () => {
+      const [gm, ga] = await run(() => {
+        const rows = tf.constant([0, 1, 4], { dtype: "int64" });
+        const cols = tf.constant([0, 3, 4], { dtype: "int64" });
+        const x = f64(x44);
+        const dy = f64(
+          img([
+            [1, 2],
+            [3, 4],
+          ]),
+        );
+        return [
+          op1("FractionalMaxPoolGrad", [
+            x,
+            f64(
+              img([
+                [4, 1],
+                [9, 8],
+              ]),
+            ),
+            dy,
+            rows,
+            cols,
+          ]),
+          op1("FractionalAvgPoolGrad", [
+            tf.constant([1, 4, 4, 1], { dtype: "int64" }),
+            dy,
+            rows,
+            cols,
+          ]),
+        ];
+      });
+      // Regions: rows {0}, {1,2,3}; cols {0,1,2}, {3}. Maxima: 4 at (0,2), 1 at (0,3), 9 at (1,1), 8 at (2,3).
+      expectArray(
+        gm,
+        img([
+          [0, 0, 1, 2],
+          [0, 3, 0, 0],
+          [0, 0, 0, 4],
+          [0, 0, 0, 0],
+        ]),
+      );
+      expectArray(
+        ga,
+        img([
+          [1 / 3, 1 / 3, 1 / 3, 2],
+          [1 / 3, 1 / 3, 1 / 3, 4 / 3],
+          [1 / 3, 1 / 3, 1 / 3, 4 / 3],
+          [1 / 3, 1 / 3, 1 / 3, 4 / 3],
+        ]),
+      );
+    });
+
+    it("gradients (deterministic regions)", async () => {
+      const o = { deterministic: true, seed: 5, seed2: 6, overlapping: true };
+      await checkGradient(
+        (x) => tf.nn.fractionalAvgPool(x, [1.4, 1.7], o)[0],
+        [{ shape: [1, 5, 6, 2] }],
+        {
+          backend,
+        },
+      );
+      await checkGradient(
+        (x) => tf.nn.fractionalMaxPool(x, [1.4, 1.7], o)[0],
+        [{ shape: [1, 5, 6, 2], values: randomValues(60, 11) }],
+        { backend },
+      );
+    });
+  });
+
   it("sparseSoftmaxCrossEntropyWithLogits on rank-3 logits equals the rank-2 result", async () => {
     const logits = nd([2, 2, 3], randomValues(12, 4));
     const labels = [
@@ -943,5 +1103,10 @@ describe("nn_extra shape functions", () => {
       g,
     );
     inferOk("BiasAddV1", "[2,?];[3]", "[2,3]");
+    inferOk("FractionalMaxPool", "[1,5,7,3]", "[1,3,4,3];[4];[5]", {
+      pooling_ratio: [1, 1.44, 1.73, 1],
+    });
+    inferOk("FractionalAvgPool", "[?,5,?,3]", "[?,2,?,3];[3];[?]", { pooling_ratio: [1, 2, 2, 1] });
+    inferErr("FractionalAvgPool", "[1,5,7,3]", /pooling_ratio/, { pooling_ratio: [1, 2, 2] });
   });
 });

@@ -495,3 +495,69 @@ export function pool(
   if (n === 3) return (max ? maxPool3d : avgPool3d)(x, [...windowShape], strides, pad, { name });
   throw new ValueError(`pool: input must be of rank 3, 4 or 5, got ${n + 2}`);
 }
+
+// ---- Fractional pooling ----
+
+export interface FractionalPoolOptions {
+  /** Pseudo-random (true) or random (false, default) region boundaries. */
+  pseudoRandom?: boolean;
+  /** Neighbouring regions share their boundary row/column. */
+  overlapping?: boolean;
+  /** The same regions on every run (seeded by seed/seed2, random seeds when both are 0). */
+  deterministic?: boolean;
+  seed?: number;
+  seed2?: number;
+  name?: string;
+}
+
+/** A pooling ratio: one number for rows and columns, [rows, cols], or TF's 4-list. */
+function ratio4(r: number | readonly number[]): number[] {
+  const list = typeof r === "number" ? [r] : [...r];
+  if (list.length === 1) return [1, list[0], list[0], 1];
+  if (list.length === 2) return [1, list[0], list[1], 1];
+  if (list.length === 4) return list;
+  throw new ValueError(`pooling_ratio should be of length 1, 2 or 4, but was ${list.length}`);
+}
+
+function fractional(
+  type: string,
+  value: TensorLike,
+  poolingRatio: number | readonly number[],
+  o: FractionalPoolOptions,
+): [Tensor, Tensor, Tensor] {
+  const op = makeOp(
+    type,
+    [value],
+    {
+      pooling_ratio: ratio4(poolingRatio),
+      pseudo_random: o.pseudoRandom,
+      overlapping: o.overlapping,
+      deterministic: o.deterministic,
+      seed: o.seed,
+      seed2: o.seed2,
+    },
+    o.name ?? type,
+  );
+  return [op.outputs[0], op.outputs[1], op.outputs[2]];
+}
+
+/**
+ * Fractional max pooling (tf.nn.fractional_max_pool): output rows = floor(rows / ratio), each the
+ * max of a randomly sized region; returns [output, row_pooling_sequence, col_pooling_sequence].
+ */
+export function fractionalMaxPool(
+  value: TensorLike,
+  poolingRatio: number | readonly number[],
+  options: FractionalPoolOptions = {},
+): [Tensor, Tensor, Tensor] {
+  return fractional("FractionalMaxPool", value, poolingRatio, options);
+}
+
+/** Fractional average pooling (tf.nn.fractional_avg_pool); returns [output, row seq, col seq]. */
+export function fractionalAvgPool(
+  value: TensorLike,
+  poolingRatio: number | readonly number[],
+  options: FractionalPoolOptions = {},
+): [Tensor, Tensor, Tensor] {
+  return fractional("FractionalAvgPool", value, poolingRatio, options);
+}

@@ -125,6 +125,26 @@ export const CHECKS: GradChecks = {
     op("Dilation2D", { strides: [1, 1, 1, 1], rates: [1, 1, 1, 1], padding: "SAME" }),
     [distinct(1, 3, 3, 2), distinct(2, 2, 2)],
   ],
+  // Deterministic (seeded) regions, so that every run pools the same regions.
+  FractionalMaxPool: [
+    op("FractionalMaxPool", {
+      pooling_ratio: [1, 1.4, 1.7, 1],
+      deterministic: true,
+      seed: 1,
+      seed2: 2,
+    }),
+    [distinct(1, 5, 6, 2)],
+  ],
+  FractionalAvgPool: [
+    op("FractionalAvgPool", {
+      pooling_ratio: [1, 1.4, 1.7, 1],
+      overlapping: true,
+      deterministic: true,
+      seed: 1,
+      seed2: 2,
+    }),
+    [s(1, 5, 6, 2)],
+  ],
   FusedBatchNorm: [bn("FusedBatchNorm", true), [s(2, 2, 1, 2), s(2), s(2)], f32],
   FusedBatchNormV2: [bn("FusedBatchNormV2", false), [s(2, 2, 1, 2), s(2), s(2)], f32],
   FusedBatchNormV3: [bn("FusedBatchNormV3", true), [s(2, 2, 1, 2), s(2), s(2)], f32],
