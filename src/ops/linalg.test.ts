@@ -679,6 +679,34 @@ describe.each(BACKENDS)("linalg on %s", (backend) => {
     expect(Math.abs(Math.abs(rows[1][1]) - Math.SQRT1_2)).toBeLessThan(1e-12);
   });
 
+  it("sqrtm: symmetric, general, and without a real root", async () => {
+    const [sym, gen, neg] = await run(() => [
+      tf.linalg.sqrtm(
+        f64([
+          [5, 4],
+          [4, 5],
+        ]),
+      ),
+      tf.matrixSquareRoot(
+        f64([
+          [4, 1],
+          [0, 9],
+        ]),
+      ),
+      tf.linalg.sqrtm(f64([[-1]])),
+    ]);
+    // [[2, 1], [1, 2]]² = [[5, 4], [4, 5]]; [[2, 0.2], [0, 3]]² = [[4, 1], [0, 9]].
+    expectArray(sym, [
+      [2, 1],
+      [1, 2],
+    ]);
+    expectArray(gen, [
+      [2, 0.2],
+      [0, 3],
+    ]);
+    expectArray(neg, [[Number.NaN]]);
+  });
+
   describe("solves", () => {
     const A = [
       [1, 2],
@@ -982,7 +1010,19 @@ describe.each(BACKENDS)("linalg on %s", (backend) => {
             { partialPivoting: false },
           ),
         ),
-      ).rejects.toThrow(/not invertible/);
+      ).rejects.toThrow(/not invertible, or requires pivoting/);
+      await expect(
+        run(() =>
+          tf.linalg.tridiagonalSolve(
+            f64([
+              [1, 0],
+              [0, 0],
+              [0, 0],
+            ]),
+            f64([[1], [3]]),
+          ),
+        ),
+      ).rejects.toThrow("The matrix is not invertible.");
     });
 
     it("norm", async () => {

@@ -155,6 +155,7 @@ for (const t of ["MatrixInverse", "BatchMatrixInverse", "Cholesky", "BatchCholes
   registerOp(t, { shape: squareSameShape });
 }
 registerOp("MatrixExponential", { shape: squareSameShape });
+registerOp("MatrixSquareRoot", { shape: squareSameShape });
 for (const t of ["CholeskyGrad", "BatchCholeskyGrad"]) {
   registerOp(t, {
     shape: (c) => {
@@ -535,6 +536,11 @@ export function lu(
 /** exp of each innermost matrix (tf.linalg.expm). */
 export function matrixExponential(input: TensorLike, options: { name?: string } = {}): Tensor {
   return makeOp1("MatrixExponential", [input], {}, options.name);
+}
+
+/** The principal square root of each innermost matrix (tf.linalg.sqrtm). */
+export function matrixSquareRoot(input: TensorLike, options: { name?: string } = {}): Tensor {
+  return makeOp1("MatrixSquareRoot", [input], {}, options.name);
 }
 
 /** The cross product of 3-vectors along the last dim (tf.linalg.cross). */

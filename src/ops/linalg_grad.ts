@@ -146,6 +146,27 @@ registerGradient("MatrixExponential", (op, grads) => {
   ];
 });
 
+registerGradient("MatrixSquareRoot", (op, grads) => {
+  const g = only(grads);
+  const r = op.outputs[0];
+  const n = r.shape.dims?.[r.shape.dims.length - 1] ?? null;
+  if (n === null) {
+    throw new UnimplementedError(
+      `MatrixSquareRoot's gradient needs the matrix size known at construction, got ${r.shape}`,
+    );
+  }
+  // A = R R, so dA = R dR + dR R; the gradient X solves the adjoint Sylvester equation
+  // Rᵀ X + X Rᵀ = G, as one linear system with the Kronecker matrix Rᵀ ⊗ I + I ⊗ R.
+  const eye = identityLike(r);
+  const kron = (p: Tensor, q: Tensor) =>
+    makeOp1("Einsum", [[p, q]], { equation: "...ik,...jl->...ijkl" });
+  const k = add(kron(adjoint(r), eye), kron(eye, r));
+  const kMat = makeOp1("Reshape", [k, i32([-1, n * n, n * n])]);
+  const gVec = makeOp1("Reshape", [g, i32([-1, n * n, 1])]);
+  const x = makeOp1("MatrixSolve", [kMat, gVec], { adjoint: false });
+  return [makeOp1("Reshape", [x, makeOp1("Shape", [g])])];
+});
+
 // ---- Cholesky and QR ----
 
 registerGradient("Cholesky", (op, grads) => {

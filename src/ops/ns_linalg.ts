@@ -25,6 +25,7 @@ export {
   matrixSetDiag as setDiag,
   matrixSolve as solve,
   matrixSolveLs as lstsq,
+  matrixSquareRoot as sqrtm,
   matrixTranspose as transpose,
   matrixTriangularSolve as triangularSolve,
   qr,

@@ -57,6 +57,7 @@ export const CHECKS: GradChecks = {
     op("MatrixExponential"),
     [{ shape: [2, 2, 2], values: [0.5, -1, 0.3, 0.2, 1.5, 0.1, -0.7, 0.4] }],
   ],
+  MatrixSquareRoot: [op("MatrixSquareRoot"), [wellConditioned(3, [2])]],
   Cholesky: [(x) => op("Cholesky")(tf.mul(tf.add(x, tf.transpose(x)), 0.5)), [spd(3)]],
   Qr: [
     (x) => {

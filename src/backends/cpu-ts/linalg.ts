@@ -180,7 +180,13 @@ cpuBackend.register("TridiagonalSolve", (node) => {
         n,
         pivot,
       );
-      if (!x) throw new InvalidArgumentError("The matrix is not invertible.");
+      if (!x) {
+        throw new InvalidArgumentError(
+          pivot
+            ? "The matrix is not invertible."
+            : "The matrix is either not invertible, or requires pivoting. Try setting partial_pivoting = True.",
+        );
+      }
       writeMatrix(out, b, x);
     }
     return [out];

@@ -392,3 +392,56 @@ export function matrixExp(a: Float64Array, n: number): Float64Array | null {
   for (let s = 0; s < squarings; s++) r = mul(r, r, n);
   return r;
 }
+
+/**
+ * The principal square root of an n x n matrix (its eigenvalues in the open right half plane):
+ * the symmetric case through the eigen-decomposition (a zero eigenvalue is fine there), else the
+ * scaled product form of the Denman-Beavers iteration. Null when there is no real principal root
+ * (a negative eigenvalue) or the iteration does not converge.
+ */
+export function matrixSqrt(a: Float64Array, n: number): Float64Array | null {
+  let symmetric = true;
+  for (let i = 0; i < n && symmetric; i++) {
+    for (let j = 0; j < i; j++) if (a[i * n + j] !== a[j * n + i]) symmetric = false;
+  }
+  if (symmetric) {
+    const { w, v } = symmetricEigen(a, n);
+    const tol = Math.max(...w.map(Math.abs), 0) * n * 1e-14;
+    if (w.some((x) => x < -tol)) return null;
+    const out = new Float64Array(n * n);
+    for (let k = 0; k < n; k++) {
+      const r = Math.sqrt(Math.max(w[k], 0));
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) out[i * n + j] += r * v[i * n + k] * v[j * n + k];
+      }
+    }
+    return out;
+  }
+  // Product form (Higham): M0 = A, Y0 = A; Mk+1 = (I + (μ²M + μ⁻²M⁻¹)/2)/2, Yk+1 = μY(I + M⁻¹/μ²)/2.
+  let y = Float64Array.from(a);
+  let m = Float64Array.from(a);
+  const id = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) id[i * n + i] = 1;
+  for (let it = 0; it < 100; it++) {
+    const d = luDecompose(m, n);
+    if (d.singular) return null;
+    const mInv = luSolve(d, n, id, n);
+    let det = Math.abs(d.sign);
+    for (let i = 0; i < n; i++) det *= Math.abs(d.lu[i * n + i]);
+    const mu = det > 0 && Number.isFinite(det) ? det ** (-1 / (2 * n)) : 1;
+    const yNext = mul(y, mInv, n);
+    const nextY = new Float64Array(n * n);
+    const nextM = new Float64Array(n * n);
+    let change = 0;
+    for (let i = 0; i < n * n; i++) {
+      nextY[i] = (mu * y[i] + yNext[i] / mu) / 2;
+      nextM[i] = (id[i] + (mu * mu * m[i] + mInv[i] / (mu * mu)) / 2) / 2;
+      change = Math.max(change, Math.abs(nextM[i] - id[i]));
+    }
+    y = nextY;
+    m = nextM;
+    if (!y.every(Number.isFinite)) return null;
+    if (change < 1e-15 * n) return y;
+  }
+  return null;
+}

@@ -12,6 +12,7 @@ import {
   luDecompose,
   luSolve,
   matrixExp,
+  matrixSqrt,
   svd,
   symmetricEigen,
   triangularSolve,
@@ -324,6 +325,19 @@ cpuBackend.register("MatrixExponential", (node) => (inputs) => {
   for (let b = 0; b < count; b++) {
     const e = matrixExp(readMatrix(data, b, n, n), n);
     writeMatrix(out, b, e ?? new Float64Array(n * n).fill(Number.NaN));
+  }
+  return [out];
+});
+
+// No real principal square root (a negative eigenvalue): NaNs, as the result is undefined in TF.
+cpuBackend.register("MatrixSquareRoot", (node) => (inputs) => {
+  const x = arr(inputs[0]);
+  const data = floatData(x, node.type);
+  const { count, rows: n } = batchOf(x, node.type, true);
+  const out = newOutput(x.dtype, x.shape, node.type);
+  for (let b = 0; b < count; b++) {
+    const r = matrixSqrt(readMatrix(data, b, n, n), n);
+    writeMatrix(out, b, r ?? new Float64Array(n * n).fill(Number.NaN));
   }
   return [out];
 });
