@@ -263,6 +263,8 @@ const NOT_IMPLEMENTED = new Set([
   "RefExit",
   "NextIteration",
   "RefNextIteration",
+  // Raises LookupError with the op's message by design (tf.prevent_gradient).
+  "PreventGradient",
 ]);
 
 /**

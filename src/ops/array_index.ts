@@ -9,7 +9,14 @@ import { inferDType, NDArray, type NestedArray, type ValueLike } from "../framew
 import { registerOp } from "../framework/op_registry.js";
 import type { ShapeContext } from "../framework/shape_inference.js";
 import { broadcastStaticShapes, type Dim, TensorShape } from "../framework/tensor_shape.js";
-import { makeOp, makeOp1, type TensorLike } from "./op_builder.js";
+import {
+  convertToTensor,
+  graphOf,
+  isOptionsObject,
+  makeOp,
+  makeOp1,
+  type TensorLike,
+} from "./op_builder.js";
 
 // ---------------------------------------------------------------------------------------------
 // Shape functions
@@ -306,26 +313,111 @@ export function stridedSlice(
   );
 }
 
+export interface GatherOptions {
+  /** The dim of params to gather from (default: batchDims). */
+  axis?: TensorLike;
+  /** Leading dims shared by params and indices, gathered per batch entry (default 0). */
+  batchDims?: number;
+  name?: string;
+}
+
 /**
  * Gathers slices of `params` along `axis` at `indices` (tf.gather): the output has shape
- * params.shape[:axis] + indices.shape + params.shape[axis+1:]. An index out of [0, dim) is an
- * InvalidArgumentError at run time.
+ * params.shape[:axis] + indices.shape[batchDims:] + params.shape[axis+1:]. An index out of
+ * [0, dim) is an InvalidArgumentError at run time. The third argument is the axis, or options
+ * `{ axis, batchDims, name }`; with batchDims the axis defaults to batchDims.
  */
 export function gather(
   params: TensorLike,
   indices: TensorLike,
-  axis: TensorLike = 0,
+  axis: TensorLike | GatherOptions = 0,
   name?: string,
 ): Tensor {
-  return makeOp1("GatherV2", [params, ...asIndices([indices]), ...asIndices([axis])], {}, name);
+  const o: GatherOptions = isOptionsObject(axis)
+    ? (axis as GatherOptions)
+    : { axis: axis as TensorLike, name };
+  const batchDims = o.batchDims ?? 0;
+  const attrs = batchDims === 0 ? {} : { batch_dims: batchDims };
+  if (o.axis === undefined && batchDims < 0) {
+    throw new ValueError("gather: a negative batchDims needs an explicit axis");
+  }
+  const ax = o.axis ?? batchDims;
+  return makeOp1(
+    "GatherV2",
+    [params, ...asIndices([indices]), ...asIndices([ax])],
+    attrs,
+    o.name ?? name,
+  );
 }
 
 /**
  * Gathers slices of `params` addressed by the last dim of `indices` (tf.gather_nd): the output
- * has shape indices.shape[:-1] + params.shape[indices.shape[-1]:].
+ * has shape indices.shape[:-1] + params.shape[indices.shape[-1]:]. With `batchDims` (TF's
+ * Python wrapper), the first batchDims dims of params and indices are batch dims and each batch
+ * entry gathers from its own params.
  */
-export function gatherNd(params: TensorLike, indices: TensorLike, name?: string): Tensor {
-  return makeOp1("GatherNd", [params, ...asIndices([indices])], {}, name);
+export function gatherNd(
+  params: TensorLike,
+  indices: TensorLike,
+  options: string | { batchDims?: number; name?: string } = {},
+): Tensor {
+  const o = typeof options === "string" ? { name: options } : options;
+  const batchDims = o.batchDims ?? 0;
+  const [idx] = asIndices([indices]);
+  if (batchDims === 0) return makeOp1("GatherNd", [params, idx], {}, o.name);
+  if (!Number.isInteger(batchDims) || batchDims < 0) {
+    throw new ValueError(`gatherNd: batchDims must be a non-negative integer, got ${batchDims}`);
+  }
+  return batchGatherNd(params, idx, batchDims, o.name);
+}
+
+/**
+ * gather_nd with batch dims, composed of plain ops: batch dims flattened into one of size B,
+ * each index row prefixed with its batch number, one GatherNd, and the batch dims restored.
+ */
+function batchGatherNd(
+  paramsLike: TensorLike,
+  indicesLike: TensorLike,
+  b: number,
+  name?: string,
+): Tensor {
+  const g = graphOf([paramsLike, indicesLike]);
+  return g.nameScope(name ?? "GatherNd", () => {
+    const params = convertToTensor(paramsLike, undefined, undefined, g);
+    const indices = convertToTensor(indicesLike, undefined, undefined, g);
+    const r = indices.shape.rank;
+    if (r === null) throw new ValueError("gatherNd: batchDims needs indices of known rank");
+    if (r <= b) {
+      throw new ValueError(
+        `gatherNd: batchDims (${b}) must be less than the rank of indices (${r})`,
+      );
+    }
+    const i32 = (v: number[]) => NDArray.from(v, "int32");
+    const shape = (t: Tensor) => makeOp1("Shape", [t], { out_type: "int32" });
+    const cat = (parts: TensorLike[]) => makeOp1("ConcatV2", [parts, i32([0]).reshape([])]);
+    const sl = (t: Tensor, begin: number, size: number) =>
+      makeOp1("Slice", [t, i32([begin]), i32([size])]);
+    const pShape = shape(params);
+    const batchShape = sl(pShape, 0, b);
+    const nB = makeOp1("Prod", [batchShape, i32([0])], { keep_dims: true });
+    const pFlat = makeOp1("Reshape", [params, cat([nB, sl(pShape, b, -1)])]);
+    const iFlat = makeOp1("Reshape", [indices, cat([nB, sl(shape(indices), b, -1)])]);
+    // The batch number of every index row: [B, 1, ..., 1] broadcast to iFlat.shape[:-1] + [1].
+    const count = makeOp1("Reshape", [nB, i32([])]);
+    const range = makeOp1("Range", [i32([0]).reshape([]), count, i32([1]).reshape([])]);
+    const ones = new Array<number>(r - b).fill(1);
+    const column = makeOp1("Reshape", [
+      makeOp1("Cast", [range], { DstT: indices.dtype }),
+      i32([-1, ...ones]),
+    ]);
+    const rowsShape = cat([sl(shape(iFlat), 0, r - b), i32([1])]);
+    const full = makeOp1("ConcatV2", [
+      [makeOp1("BroadcastTo", [column, rowsShape]), iFlat],
+      i32([-1]).reshape([]),
+    ]);
+    const out = makeOp1("GatherNd", [pFlat, full]);
+    return makeOp1("Reshape", [out, cat([batchShape, sl(shape(out), 1, -1)])]);
+  });
 }
 
 const RANGE_DTYPES: readonly DType[] = ["int32", "int64", "float32", "float64"];
