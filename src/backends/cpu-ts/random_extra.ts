@@ -163,7 +163,8 @@ cpuBackend.register("Multinomial", (node, env) => {
     const logits = arr(inputs[0]);
     const n = numSamplesOf("Multinomial", arr(inputs[1]));
     // Two words per sample, reserved up front so that the next run continues after them.
-    const g = gen.reserveSamples32(2 * logits.size * Math.max(n, 0) + 2);
+    const rows = logits.rank === 2 ? logits.shape[0] : 0;
+    const g = gen.reserveSamples32(2 * rows * Math.max(n, 0));
     return [sampleMultinomial("Multinomial", logits, n, dtype, new Draw(new SingleSampler(g)))];
   };
 });
