@@ -7,7 +7,13 @@ import type { Tensor } from "../framework/graph.js";
 import { type WhileLoopInfo, whileLoop } from "../ops/control_flow.js";
 import { convertToTensor, makeOp1 } from "../ops/op_builder.js";
 import { stack, stackPop, stackPush } from "../ops/stack_ops.js";
-import { gradients } from "./gradients.js";
+
+/** tf.gradients itself, passed in by the backward walk (which calls this module). */
+export type Differentiate = (
+  ys: Tensor[],
+  xs: Tensor[],
+  gradYs: (Tensor | null)[],
+) => (Tensor | null)[];
 
 /**
  * Gradients of a loop's inputs (its loop vars' initial values, then its external tensors) given
@@ -16,6 +22,7 @@ import { gradients } from "./gradients.js";
 export function whileLoopGradients(
   loop: WhileLoopInfo,
   exitGrads: readonly (Tensor | null)[],
+  gradients: Differentiate,
 ): { initial: (Tensor | null)[]; externals: (Tensor | null)[] } {
   const graph = loop.initial[0].graph;
   const externals = loop.externals().filter((e) => isFloating(e.dtype));
