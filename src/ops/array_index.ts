@@ -496,13 +496,27 @@ export interface OneHotOptions {
  * One-hot encoding (tf.one_hot): a new dim of size `depth` at `axis` holding onValue at each index
  * and offValue elsewhere. Indices outside [0, depth) give a row of offValue.
  */
+export function oneHot(indices: TensorLike, depth: TensorLike, options?: OneHotOptions): Tensor;
 export function oneHot(
   indices: TensorLike,
   depth: TensorLike,
-  options: OneHotOptions = {},
+  onValue: TensorLike,
+  offValue?: TensorLike,
+  options?: Omit<OneHotOptions, "onValue" | "offValue">,
+): Tensor;
+export function oneHot(
+  indices: TensorLike,
+  depth: TensorLike,
+  onValueOrOptions: TensorLike | OneHotOptions = {},
+  offValue?: TensorLike,
+  rest: Omit<OneHotOptions, "onValue" | "offValue"> = {},
 ): Tensor {
-  const { onValue, offValue } = options;
-  const given = [onValue, offValue].filter((v) => v !== undefined) as TensorLike[];
+  // TF's on_value and off_value may come positionally, as in tf.one_hot(i, 3, 1.0, 0.0).
+  const options: OneHotOptions = isOptionsObject(onValueOrOptions)
+    ? (onValueOrOptions as OneHotOptions)
+    : { ...rest, onValue: onValueOrOptions as TensorLike, offValue };
+  const { onValue, offValue: off } = options;
+  const given = [onValue, off].filter((v) => v !== undefined) as TensorLike[];
   const tensorDtypes = given.filter(isTensorish).map(dtypeOfTensorish);
   let dtype = options.dtype ?? tensorDtypes[0];
   if (dtype === undefined) {
@@ -523,7 +537,7 @@ export function oneHot(
   };
   return makeOp1(
     "OneHot",
-    [...asIndices([indices]), depth, value(onValue, 1), value(offValue, 0)],
+    [...asIndices([indices]), depth, value(onValue, 1), value(off, 0)],
     { axis: options.axis ?? -1 },
     options.name,
   );
