@@ -12,7 +12,7 @@ import {
 import { UnimplementedError, ValueError } from "../framework/errors.js";
 import type { Operation, Tensor } from "../framework/graph.js";
 import { NDArray } from "../framework/ndarray.js";
-import { registerGradient } from "../framework/op_registry.js";
+import { getRegisteredOp, registerGradient } from "../framework/op_registry.js";
 import { makeOp, makeOp1, type TensorLike } from "./op_builder.js";
 
 const i32 = (v: number | number[]) =>
@@ -522,4 +522,23 @@ function einsumInputGrad(
     r = makeOp1("Einsum", [[r]], { equation: formatEinsum([labels], final) });
   }
   return r;
+}
+
+// The deprecated BatchMatrix* aliases differentiate as the ops they alias (the alias and its op
+// share attrs and inputs, and the gradients above build the current ops).
+for (const [alias, main] of [
+  ["BatchMatrixBandPart", "MatrixBandPart"],
+  ["BatchMatrixDiag", "MatrixDiag"],
+  ["BatchMatrixDiagPart", "MatrixDiagPart"],
+  ["BatchMatrixSetDiag", "MatrixSetDiag"],
+  ["BatchMatrixInverse", "MatrixInverse"],
+  ["BatchMatrixDeterminant", "MatrixDeterminant"],
+  ["BatchMatrixSolve", "MatrixSolve"],
+  ["BatchMatrixSolveLs", "MatrixSolveLs"],
+  ["BatchMatrixTriangularSolve", "MatrixTriangularSolve"],
+  ["BatchCholesky", "Cholesky"],
+  ["BatchSelfAdjointEigV2", "SelfAdjointEigV2"],
+  ["BatchSvd", "Svd"],
+]) {
+  registerGradient(alias, getRegisteredOp(main)!.gradient!);
 }

@@ -95,4 +95,32 @@ export const CHECKS: GradChecks = {
     op("TridiagonalSolve"),
     [{ shape: [3, 4], values: [1, 0.5, -0.4, 0, 4, 5, 4.5, 6, 0, 0.7, 1.2, -0.3] }, s(4, 2)],
   ],
+  // The deprecated aliases, differentiated as the ops they alias.
+  BatchMatrixBandPart: [(x) => op("BatchMatrixBandPart")(x, i64(0), i64(1)), [s(2, 3, 3)]],
+  BatchMatrixDiag: [op("BatchMatrixDiag"), [s(2, 3)]],
+  BatchMatrixDiagPart: [op("BatchMatrixDiagPart"), [s(3, 2)]],
+  BatchMatrixSetDiag: [op("BatchMatrixSetDiag"), [s(2, 3), s(2)]],
+  BatchMatrixInverse: [op("BatchMatrixInverse", { adjoint: true }), [wellConditioned(2, [2])]],
+  BatchMatrixDeterminant: [op("BatchMatrixDeterminant"), [wellConditioned(2, [2])]],
+  BatchMatrixSolve: [op("BatchMatrixSolve"), [wellConditioned(2), s(2, 3)]],
+  BatchMatrixSolveLs: [
+    (a, b) => op("BatchMatrixSolveLs")(a, b, f64(0.1)),
+    [fullRank(2, 3), s(2, 1)],
+  ],
+  BatchMatrixTriangularSolve: [op("BatchMatrixTriangularSolve"), [wellConditioned(3), s(3, 1)]],
+  BatchCholesky: [(x) => op("BatchCholesky")(tf.mul(tf.add(x, tf.transpose(x)), 0.5)), [spd(2)]],
+  BatchSelfAdjointEigV2: [
+    (x) => {
+      const [e, v] = tf.getDefaultGraph().createOp("BatchSelfAdjointEigV2", [x]).outputs;
+      return tf.concat([e, flat(tf.square(v))], 0);
+    },
+    [spd(3)],
+  ],
+  BatchSvd: [
+    (x) => {
+      const [sv, u, v] = tf.getDefaultGraph().createOp("BatchSvd", [x]).outputs;
+      return tf.concat([sv, flat(tf.square(u)), flat(tf.square(v))], 0);
+    },
+    [fullRank(3, 2)],
+  ],
 };
