@@ -254,3 +254,34 @@ describe.each(BACKENDS)("SparseApply* and ResourceSparseApply* on %s", (backend)
     });
   }
 });
+
+describe("layers in a useResource variable scope", () => {
+  test("dense layers get resource variables and Adam trains them", async () => {
+    const g = new tf.Graph();
+    const r = g.asDefault(() => {
+      const x = tf.placeholder("float32", [null, 3], "x");
+      const out = tf.variableScope(
+        "m",
+        () => tf.layers.dense(tf.layers.dense(x, 4, { activation: tf.nn.relu }), 1),
+        { useResource: true },
+      );
+      const loss = tf.reduceMean(tf.square(out));
+      const train = new tf.train.AdamOptimizer(0.01).minimize(loss);
+      return { loss, train, vars: tf.globalVariables() };
+    });
+    // The layers' kernels and biases, Adam's beta powers and its slots.
+    expect(r.vars.length).toBe(14);
+    expect(r.vars.every((v) => v.isResource)).toBe(true);
+    const s = new tf.Session({ graph: g });
+    await s.run(g.asDefault(() => tf.globalVariablesInitializer()));
+    const feeds = {
+      "x:0": [
+        [1, 2, 3],
+        [0, 1, 0],
+      ],
+    };
+    const before = (await s.run(r.loss, feeds)).item() as number;
+    for (let i = 0; i < 5; i++) await s.run(r.train, feeds);
+    expect((await s.run(r.loss, feeds)).item()).toBeLessThan(before);
+  });
+});

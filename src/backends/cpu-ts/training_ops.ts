@@ -128,12 +128,14 @@ function applyKernel(spec: ApplySpec, makeUpdate: (node: NodeInfo) => Update) {
           `${node.type}: variable ${refs[0].name} is ${values[0].dtype}, the update ${dtype}`,
         );
       }
+      // The rows are checked before the copies are made.
+      const rows =
+        spec.indices === undefined ? null : rowsOf(arr(inputs[spec.indices]), grad, shape[0]);
       const copies = values.map((v) => (v.data as Floats).slice());
       const g = grad.data as Floats;
-      if (spec.indices === undefined) {
+      if (rows === null) {
         update(copies[0].length, copies, scalars, g);
       } else {
-        const rows = rowsOf(arr(inputs[spec.indices]), grad, shape[0]);
         const n = shape[0] === 0 ? 0 : copies[0].length / shape[0];
         rows.forEach((r, i) => {
           const row = copies.map((c) => c.subarray(r * n, (r + 1) * n));
