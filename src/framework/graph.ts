@@ -243,13 +243,15 @@ export class FunctionLibrary {
   readonly gradients = new Map<string, string>();
   /** Gradients given as code (tf.defun's gradFunc): used at graph construction, not exported. */
   readonly gradFuncs = new Map<string, GradientFn>();
+  /** @internal Compares two FunctionDefs (set by io/function_library.ts). */
+  static sameDef?: (a: FunctionDef, b: FunctionDef) => boolean;
 
   /** Adds a function; a different function under a name already used is an InvalidArgumentError. */
   add(def: FunctionDef, opDef: OpDef, sameAs?: (a: FunctionDef, b: FunctionDef) => boolean): void {
     const name = opDef.name;
     const old = this.fns.get(name);
     if (old) {
-      if (old.def === def || sameAs?.(old.def, def)) return;
+      if (old.def === def || (sameAs ?? FunctionLibrary.sameDef)?.(old.def, def)) return;
       throw new InvalidArgumentError(
         `Cannot add function '${name}' because a different function with the same name already exists.`,
       );

@@ -5,7 +5,7 @@
  */
 import { create, equals } from "@bufbuild/protobuf";
 import { InvalidArgumentError } from "../framework/errors.js";
-import { expandArgs, type FunctionLibrary, type Graph, type Tensor } from "../framework/graph.js";
+import { expandArgs, FunctionLibrary, type Graph, type Tensor } from "../framework/graph.js";
 import type { ArgDef, AttrDef, AttrValue, FuncAttr, OpDef } from "../framework/op_def.js";
 import { getOpDef } from "../framework/op_registry.js";
 import { attrValueFromProto, nodeDefOf } from "./graph_def.js";
@@ -50,6 +50,8 @@ export function functionOpDef(f: FunctionDef): OpDef {
     isStateful: sig.isStateful || f.nodeDef.some((n) => getOpDef(n.op)?.isStateful === true),
   };
 }
+
+FunctionLibrary.sameDef = (a, b) => equals(FunctionDefSchema, a, b);
 
 /** Adds a FunctionDef to a library (the same definition twice is fine; a different one is an error). */
 export function addFunction(lib: FunctionLibrary, f: FunctionDef): void {

@@ -1,0 +1,108 @@
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { expectArray } from "../../test/helpers.js";
+import * as tf from "../index.js";
+import { encodeProto, GraphDefSchema } from "./proto/index.js";
+import { load, readSavedModel } from "./saved_model.js";
+
+const FIXTURES = join(import.meta.dirname, "../../test/fixtures/tf");
+const TIMES_THREE = join(FIXTURES, "tfjs-node-times_three_float");
+
+const F = "type: DT_FLOAT";
+const attr = (k: string, v: string) => `attr { key: "${k}" value { ${v} } }`;
+const addOne = (name = "AddOne", one = 1) => `function {
+  signature { name: "${name}" input_arg { name: "x" ${F} } output_arg { name: "y" ${F} } }
+  node_def { name: "one" op: "Const" ${attr("dtype", F)} ${attr("value", `tensor { dtype: DT_FLOAT tensor_shape {} float_val: ${one} }`)} }
+  node_def { name: "add" op: "AddV2" input: "x" input: "one:output:0" ${attr("T", F)} }
+  ret { key: "y" value: "add:z:0" } }`;
+const x = `node { name: "x" op: "Placeholder" ${attr("dtype", F)} }`;
+
+describe("function libraries through GraphDefs", () => {
+  test("round trip: export → import → the same numbers", async () => {
+    const g = new tf.Graph();
+    tf.importGraphDef(
+      `${x} node { name: "c" op: "AddOne" input: "x" ${attr("_output_shapes", "list { shape { dim { size: 2 } } }")} }
+       library { ${addOne()} gradient { function_name: "AddOne" gradient_func: "AddOne" } }`,
+      { graph: g, name: "" },
+    );
+    // The call's static shape comes from _output_shapes.
+    expect(g.getTensorByName("c:0").shape.toString()).toBe("[2]");
+    const gd = g.asGraphDef();
+    expect(gd.library?.function.map((f) => f.signature?.name)).toEqual(["AddOne"]);
+    expect(gd.library?.gradient[0].gradientFunc).toBe("AddOne");
+    const g2 = new tf.Graph();
+    tf.importGraphDef(encodeProto(GraphDefSchema, gd), { graph: g2, name: "" });
+    expect(g2.library.gradients.get("AddOne")).toBe("AddOne");
+    for (const graph of [g, g2]) {
+      const v = await new tf.Session({ graph }).run("c:0", { "x:0": [1, 2.5] });
+      expectArray(v as tf.NDArray, [2, 3.5]);
+    }
+  });
+
+  test("importing the same function twice is fine; a different one under that name is not", () => {
+    const g = new tf.Graph();
+    tf.importGraphDef(`library { ${addOne()} }`, { graph: g, name: "" });
+    tf.importGraphDef(`library { ${addOne()} }`, { graph: g, name: "again" });
+    expect(() => tf.importGraphDef(`library { ${addOne("AddOne", 2)} }`, { graph: g })).toThrow(
+      /a different function with the same name already exists/,
+    );
+  });
+
+  test("a call of a function the library lacks is an InvalidArgumentError naming it", () => {
+    const call = `${x} node { name: "c" op: "PartitionedCall" input: "x" ${attr("Tin", `list { ${F} }`)} ${attr("Tout", `list { ${F} }`)} ${attr("f", 'func { name: "Nope" }')} }`;
+    expect(() => tf.importGraphDef(call, { graph: new tf.Graph() })).toThrow(
+      tf.InvalidArgumentError,
+    );
+    expect(() => tf.importGraphDef(call, { graph: new tf.Graph() })).toThrow(/function 'Nope'/);
+    const inBody = `library { function {
+      signature { name: "Outer" input_arg { name: "x" ${F} } output_arg { name: "y" ${F} } }
+      node_def { name: "c" op: "PartitionedCall" input: "x" ${attr("Tin", `list { ${F} }`)} ${attr("Tout", `list { ${F} }`)} ${attr("f", 'func { name: "Gone" }')} }
+      ret { key: "y" value: "c:output:0" } } }`;
+    expect(() => tf.importGraphDef(inBody, { graph: new tf.Graph() })).toThrow(
+      /Function 'Outer', node 'c' .*function 'Gone'/,
+    );
+    const grad = `library { ${addOne()} gradient { function_name: "AddOne" gradient_func: "Missing" } }`;
+    expect(() => tf.importGraphDef(grad, { graph: new tf.Graph() })).toThrow(/'Missing'/);
+  });
+
+  test("op types tensorgraph lacks inside functions count too: ONE UnimplementedError", () => {
+    const lib = `library { function {
+      signature { name: "Odd" input_arg { name: "x" ${F} } output_arg { name: "y" ${F} } }
+      node_def { name: "s" op: "AudioSpectrogram" input: "x" }
+      node_def { name: "q" op: "NoSuchOp" input: "s:spectrogram:0" }
+      ret { key: "y" value: "q:y:0" } } }`;
+    let err: unknown;
+    try {
+      tf.importGraphDef(`${x} node { name: "w" op: "WeirdOp" } ${lib}`, { graph: new tf.Graph() });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(tf.UnimplementedError);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/3 op type\(s\)/);
+    expect(msg).toMatch(/'WeirdOp' \(node 'w'; not a TensorFlow 1.15 op\)/);
+    expect(msg).toMatch(/'AudioSpectrogram' \(node 's' in function 'Odd'\)/);
+    expect(msg).toMatch(/'NoSuchOp' \(node 'q' in function 'Odd'; not/);
+  });
+
+  test("a library written by TensorFlow (a TF 2 SavedModel's) imports, exports and re-imports", async () => {
+    const model = readSavedModel(TIMES_THREE);
+    const tfLib = model.metaGraphs[0].graphDef!.library!;
+    const g = new tf.Graph();
+    const sess = new tf.Session({ graph: g });
+    await load(sess, ["serve"], TIMES_THREE);
+    expect(new Set(g.library.names)).toEqual(new Set(tfLib.function.map((f) => f.signature!.name)));
+    const gd = g.asGraphDef();
+    // The FunctionDefs are written back as TensorFlow wrote them.
+    expect(gd.library!.function.length).toBe(tfLib.function.length);
+    const g2 = new tf.Graph();
+    tf.importGraphDef(gd, { graph: g2, name: "" });
+    const s2 = new tf.Session({ graph: g2 });
+    // A new session: restore the variable through the SaverDef's restore call, as TF does.
+    await s2.run("StatefulPartitionedCall_2", {
+      "saver_filename:0": join(TIMES_THREE, "variables/variables"),
+    });
+    const out = await s2.run("StatefulPartitionedCall:0", { "serving_default_x:0": 5 });
+    expect((out as tf.NDArray).item()).toBe(15);
+  });
+});
