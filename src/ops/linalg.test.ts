@@ -1233,3 +1233,95 @@ describe("linalg gradients (more shapes than the coverage table)", () => {
     );
   });
 });
+
+describe("linalg decompositions on pseudo-random matrices (reconstruction checks)", () => {
+  const rand = (rows: number, cols: number, seed: number): number[][] => {
+    let st = seed;
+    return Array.from({ length: rows }, () =>
+      Array.from({ length: cols }, () => {
+        st = (Math.imul(st, 1664525) + 1013904223) >>> 0;
+        return (st / 2 ** 32) * 2 - 1;
+      }),
+    );
+  };
+  const close = (a: number[][], b: number[][], tol = 1e-9) => expectArray(nd(a), b, { tol });
+
+  it("inverse, solve, LU, Cholesky, expm and sqrtm", async () => {
+    const A = rand(5, 5, 3);
+    const B = rand(5, 2, 4);
+    const S = matmul(A, T(A)).map((r, i) => r.map((v, j) => v + (i === j ? 1 : 0)));
+    const [inv, x, lu, p, l, e, eNeg, sq] = await runGraph(() => [
+      tf.matrixInverse(f64(A)),
+      tf.matrixSolve(f64(A), f64(B)),
+      ...tf.lu(f64(A)),
+      tf.cholesky(f64(S)),
+      tf.linalg.expm(f64(A)),
+      tf.linalg.expm(tf.neg(f64(A))),
+      tf.linalg.sqrtm(f64(S)),
+    ]);
+    close(matmul(A, as2d(inv)), eye(5));
+    close(matmul(A, as2d(x)), B);
+    const LU = as2d(lu);
+    const L = LU.map((r, i) => r.map((v, j) => (j < i ? v : i === j ? 1 : 0)));
+    const U = LU.map((r, i) => r.map((v, j) => (j >= i ? v : 0)));
+    const perm = Array.from(p.data as Int32Array);
+    close(
+      matmul(L, U),
+      perm.map((k) => A[k]),
+    );
+    close(matmul(as2d(l), T(as2d(l))), S);
+    close(matmul(as2d(e), as2d(eNeg)), eye(5)); // exp(A) exp(-A) = I
+    close(matmul(as2d(sq), as2d(sq)), S);
+  });
+
+  it("QR, SVD and eigh of wide, tall and rank-deficient matrices", async () => {
+    for (const [m, n] of [
+      [4, 6],
+      [6, 4],
+      [5, 5],
+    ]) {
+      const A = rand(m, n, m * 10 + n);
+      const k = Math.min(m, n);
+      const [q, r, s, u, v, sf, uf, vf] = await runGraph(() => [
+        ...tf.qr(f64(A), { fullMatrices: true }),
+        ...tf.svd(f64(A)),
+        ...tf.svd(f64(A), { fullMatrices: true }),
+      ]);
+      close(matmul(as2d(q), as2d(r)), A);
+      close(matmul(T(as2d(q)), as2d(q)), eye(m));
+      const sv = Array.from(s.data as Float64Array);
+      expect(sv).toEqual([...sv].sort((a, b) => b - a));
+      close(matmul(matmul(as2d(u), diagM(sv, k, k)), T(as2d(v))), A);
+      close(
+        matmul(matmul(as2d(uf), diagM(Array.from(sf.data as Float64Array), m, n)), T(as2d(vf))),
+        A,
+      );
+      close(matmul(T(as2d(uf)), as2d(uf)), eye(m));
+      close(matmul(T(as2d(vf)), as2d(vf)), eye(n));
+    }
+    // Rank 1 (and zero): the singular vectors of the zero singular values still complete bases.
+    for (const A of [
+      [
+        [1, 2, 3],
+        [2, 4, 6],
+        [3, 6, 9],
+      ],
+      [
+        [0, 0],
+        [0, 0],
+      ],
+    ]) {
+      const n = A.length;
+      const [s, u, v] = await runGraph(() => tf.svd(f64(A), { fullMatrices: true }));
+      const sv = Array.from(s.data as Float64Array);
+      close(matmul(matmul(as2d(u), diagM(sv, n, n)), T(as2d(v))), A);
+      close(matmul(T(as2d(u)), as2d(u)), eye(n));
+      close(matmul(T(as2d(v)), as2d(v)), eye(n));
+    }
+    const A = rand(6, 6, 99);
+    const S = matmul(A, T(A));
+    const [w, vecs] = await runGraph(() => tf.linalg.eigh(f64(S)));
+    const V = as2d(vecs);
+    close(matmul(matmul(V, diagM(Array.from(w.data as Float64Array), 6, 6)), T(V)), S);
+  });
+});
