@@ -1,2 +1,3 @@
 // The tf.image namespace: re-exports of its builders under TensorFlow's names.
-export {};
+export * from "./image_api.js";
+export * from "./image_composed.js";
