@@ -973,6 +973,37 @@ describe.each(BACKENDS)("array extra ops on %s", (backend) => {
     });
   });
 
+  describe("Fingerprint", () => {
+    // FarmHash Fingerprint64 values from the farmhash64 project's test table:
+    // "a" -> 0xb3454265b6df75e3, "abcd" -> 0x1a5502de4a1f8101, and a 67-byte sentence (more
+    // than one 64-byte block) -> 0x55182f8859eca4ce.
+    const le = (h: bigint) =>
+      Array.from({ length: 8 }, (_, k) => Number((h >> BigInt(8 * k)) & 0xffn));
+    const long = "For every action there is an equal and opposite government program.";
+    test("strings and bytes, little-endian", async () => {
+      const [s, b, f1, f2] = await run(() => [
+        tf.fingerprint(c(["a", "abcd", long])),
+        tf.fingerprint(c([[97, 98, 99, 100]], "uint8")),
+        tf.fingerprint(tf.reshape(c(iota(6)), [2, 3])),
+        tf.fingerprint(tf.reshape(c(iota(6)), [2, 3, 1])),
+      ]);
+      expectArray(s, [le(0xb3454265b6df75e3n), le(0x1a5502de4a1f8101n), le(0x55182f8859eca4cen)], {
+        dtype: "uint8",
+      });
+      expectArray(b, [le(0x1a5502de4a1f8101n)]);
+      // TF's docs: the fingerprint depends on each row's bytes, not on how the row is shaped.
+      expect(f1.toArray()).toEqual(f2.toArray());
+      expect(f1.shape).toEqual([2, 8]);
+    });
+    test("errors and shape", async () => {
+      inferOk("Fingerprint", "[?,3];[]", "[?,8]", {}, { dtypes: ["float32", "string"] });
+      expect(() => tf.fingerprint(c(1))).toThrow(tf.ValueError);
+      await fails(() => tf.fingerprint(c([1]), { method: "md5" })).toThrow(
+        /Unsupported fingerprint method: md5/,
+      );
+    });
+  });
+
   describe("gather and gatherNd with batch dims", () => {
     test("gather: batchDims 1 (axis defaults to it) and an explicit axis", async () => {
       const [a, b] = await run(() => [

@@ -576,6 +576,14 @@ registerOp("Bitcast", {
   },
 });
 
+registerOp("Fingerprint", {
+  shape: (c) => {
+    const data = c.withRankAtLeast(0, 1);
+    c.withRank(1, 0);
+    return [data.rank === null ? null : data.dim(0), 8];
+  },
+});
+
 registerOp("CompareAndBitpack", {
   shape: (c) => {
     const x = c.withRankAtLeast(0, 1);
@@ -1067,4 +1075,16 @@ export function compareAndBitpack(
   options: NameOption = {},
 ): Tensor {
   return makeOp1("CompareAndBitpack", [x, threshold], {}, options.name);
+}
+
+/**
+ * A 64-bit fingerprint of each row (first dim) of `data`, as 8 little-endian uint8s
+ * (tf.fingerprint): FarmHash Fingerprint64 of the row's bytes; strings hash their UTF-8 bytes.
+ */
+export function fingerprint(
+  data: TensorLike,
+  options: { method?: string; name?: string } = {},
+): Tensor {
+  const method = NDArray.from(options.method ?? "farmhash64", "string");
+  return makeOp1("Fingerprint", [data, method], {}, options.name);
 }
