@@ -31,7 +31,7 @@ describe("resource Variable: the graph", () => {
       expect(v.shape.toString()).toBe("[1,3]");
       expect(v.initializer.name).toBe("W/Assign");
       expect(v.initializer.type).toBe("AssignVariableOp");
-      expect(v.initialValue.op.name).toBe("W/initial_value");
+      expect(v.initialValue.op.name).toBe("W/Initializer/initial_value");
       expect(v.graphElement.name).toBe("W/Read/ReadVariableOp:0");
       expect(g.getOperationByName("W/IsInitialized/VarIsInitializedOp").type).toBe(
         "VarIsInitializedOp",

@@ -62,7 +62,7 @@ function inDependencyContext(graph: Graph): boolean {
  * (the initializer), `name/read` (its value) and, for a JS initial value, `name/initial_value`.
  * A resource variable (`useResource`): `VarHandleOp` (named `name`),
  * `name/IsInitialized/VarIsInitializedOp`, `name/Assign` (AssignVariableOp),
- * `name/Read/ReadVariableOp`, and the initial value likewise.
+ * `name/Read/ReadVariableOp`, and `name/Initializer/initial_value` for a JS initial value.
  */
 export class Variable {
   /** The VariableV2 op, or the VarHandleOp of a resource variable. */
@@ -88,6 +88,11 @@ export class Variable {
       if (typeof initialValue === "function") {
         init = graph.nameScope("Initializer", () =>
           convertToTensor(initialValue(), options.dtype, "initial_value", graph),
+        );
+      } else if (this.isResource) {
+        // A resource variable's initial value is always under "Initializer" (TF's ResourceVariable).
+        init = graph.nameScope("Initializer", () =>
+          convertToTensor(initialValue, options.dtype, "initial_value", graph),
         );
       } else {
         init = convertToTensor(initialValue, options.dtype, "initial_value", graph);

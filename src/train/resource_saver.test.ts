@@ -8,6 +8,8 @@ import { afterAll, describe, expect, test } from "vitest";
 import { expectArray } from "../../test/helpers.js";
 import * as tf from "../index.js";
 import { variableToProto } from "../io/meta_graph.js";
+import { GraphDefSchema } from "../io/proto/index.js";
+import { parseTextFormat } from "../io/text_format.js";
 import { listVariables, loadVariable, Saver } from "./saver.js";
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "tg-rsaver-"));
@@ -162,5 +164,58 @@ describe("MetaGraphs with resource variables", () => {
     expectArray(await s2.run(loss, feeds), 9);
     await s2.run(train, feeds);
     expectArray(await s2.run(w), [[0.4], [1.4]]);
+  });
+});
+
+// What TF 1.15 writes for `v = tf.Variable([1., 2.], name="v", use_resource=True)` and
+// `y = tf.multiply(v, 2., name="y")` (tf.Graph.as_graph_def(), versions and devices left out).
+const TF_GRAPH = `
+node { name: "v/Initializer/initial_value" op: "Const"
+  attr { key: "_class" value { list { s: "loc:@v" } } }
+  attr { key: "dtype" value { type: DT_FLOAT } }
+  attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 2 } }
+    tensor_content: "\\000\\000\\200?\\000\\000\\000@" } } } }
+node { name: "v" op: "VarHandleOp"
+  attr { key: "_class" value { list { s: "loc:@v" } } }
+  attr { key: "container" value { s: "" } }
+  attr { key: "dtype" value { type: DT_FLOAT } }
+  attr { key: "shape" value { shape { dim { size: 2 } } } }
+  attr { key: "shared_name" value { s: "v" } } }
+node { name: "v/IsInitialized/VarIsInitializedOp" op: "VarIsInitializedOp" input: "v" }
+node { name: "v/Assign" op: "AssignVariableOp" input: "v" input: "v/Initializer/initial_value"
+  attr { key: "dtype" value { type: DT_FLOAT } } }
+node { name: "v/Read/ReadVariableOp" op: "ReadVariableOp" input: "v"
+  attr { key: "_class" value { list { s: "loc:@v" } } }
+  attr { key: "dtype" value { type: DT_FLOAT } } }
+node { name: "ReadVariableOp" op: "ReadVariableOp" input: "v"
+  attr { key: "dtype" value { type: DT_FLOAT } } }
+node { name: "y/y" op: "Const"
+  attr { key: "dtype" value { type: DT_FLOAT } }
+  attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { } float_val: 2 } } } }
+node { name: "y" op: "Mul" input: "ReadVariableOp" input: "y/y"
+  attr { key: "T" value { type: DT_FLOAT } } }
+`;
+
+describe("GraphDefs with resource variables", () => {
+  test("a TF 1.15 GraphDef with a resource variable imports and runs", async () => {
+    const g = new tf.Graph();
+    g.asDefault(() => tf.importGraphDef(parseTextFormat(GraphDefSchema, TF_GRAPH), { name: "" }));
+    expect(g.getTensorByName("ReadVariableOp:0").shape.toString()).toBe("[2]");
+    const s = new tf.Session({ graph: g });
+    expect((await s.run("v/IsInitialized/VarIsInitializedOp:0")).item()).toBe(false);
+    await expect(s.run("y:0")).rejects.toThrow(tf.FailedPreconditionError);
+    await s.run("v/Assign");
+    expectArray(await s.run("y:0"), [2, 4]);
+    // A Variable object around the imported ops, as a VariableDef with is_resource gives.
+    const v = tf.Variable.fromGraph(g, {
+      variableName: "v:0",
+      initializerName: "v/Assign",
+      snapshotName: "v/Read/ReadVariableOp:0",
+      isResource: true,
+    });
+    expect(v.isResource).toBe(true);
+    expect(v.shape.toString()).toBe("[2]");
+    await s.run(g.asDefault(() => v.assignAdd([1, 1])));
+    expectArray(await s.run(v.graphElement), [2, 3]);
   });
 });
