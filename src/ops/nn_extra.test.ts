@@ -960,6 +960,70 @@ describe.each(BACKENDS)("nn_extra on %s", (backend) => {
     });
   });
 
+  describe("CTCLoss", () => {
+    const i64 = (v: tf.NestedArray) => tf.constant(v, { dtype: "int64" });
+    /** Labels of one batch entry as sparse indices/values. */
+    const one = (values: number[]) => ({
+      indices: i64(values.map((_, t) => [0, t])),
+      values: i32(values),
+    });
+    const zeros = (t: number, c: number) => f64(nd([t, 1, c], Array(t * c).fill(0)));
+    it("hand-worked losses (uniform softmax, blank = last class)", async () => {
+      const [a, b, c, d, e, f] = await run(() => [
+        // T = 1, label [0]: p = 1/2.
+        tf.nn.ctcLoss(one([0]), zeros(1, 2), i32([1])),
+        // T = 2, label [0]: paths 00, 0-, -0: p = 3/4.
+        tf.nn.ctcLoss(one([0]), zeros(2, 2), i32([2])),
+        // Without merging repeats, 00 decodes to "00": p = 2/4.
+        tf.nn.ctcLoss(one([0]), zeros(2, 2), i32([2]), { ctcMergeRepeated: false }),
+        // T = 3, label [0, 0]: only 0-0: p = 1/8.
+        tf.nn.ctcLoss(one([0, 0]), zeros(3, 2), i32([3])),
+        // Collapsing the label [0, 0] to [0] first: T = 2, p = 3/4.
+        tf.nn.ctcLoss(one([0, 0]), zeros(2, 2), i32([2]), { preprocessCollapseRepeated: true }),
+        // Label [0, 0] needs 3 steps: ignored (loss 0) with the flag.
+        tf.nn.ctcLoss(one([0, 0]), zeros(2, 2), i32([2]), { ignoreLongerOutputsThanInputs: true }),
+      ]);
+      expectArray(a, [Math.LN2]);
+      expectArray(b, [-Math.log(0.75)]);
+      expectArray(c, [Math.LN2]);
+      expectArray(d, [3 * Math.LN2]);
+      expectArray(e, [-Math.log(0.75)]);
+      expectArray(f, [0]);
+    });
+
+    it("its gradient output (hand-worked) and errors", async () => {
+      const [[, g]] = await run(() => [
+        opN("CTCLoss", [zeros(2, 2), i64([[0, 0]]), i32([0]), i32([2])]),
+      ]);
+      // softmax - occupancy: class 0 holds 2 of the 3 paths at each step (2/3), the blank 1/3.
+      expectArray(g, [[[-1 / 6, 1 / 6]], [[-1 / 6, 1 / 6]]]);
+      await expect(run(() => [tf.nn.ctcLoss(one([0, 0]), zeros(2, 2), i32([2]))])).rejects.toThrow(
+        /Not enough time for target transition sequence \(required: 3, available: 2\)/,
+      );
+      await expect(
+        run(() => [
+          tf.nn.ctcLoss({ indices: i64([[1, 0]]), values: i32([0]) }, zeros(2, 2), i32([2])),
+        ]),
+      ).rejects.toThrow(/batch index/);
+    });
+
+    it("gradient: batch of 2 with different lengths, batch-major inputs", async () => {
+      const labels = () => ({
+        indices: i64([
+          [0, 0],
+          [0, 1],
+          [1, 0],
+        ]),
+        values: i32([1, 0, 2]),
+      });
+      await checkGradient(
+        (x) => tf.nn.ctcLoss(labels(), x, i32([4, 3]), { timeMajor: false }),
+        [{ shape: [2, 4, 4] }],
+        { backend },
+      );
+    });
+  });
+
   it("sparseSoftmaxCrossEntropyWithLogits on rank-3 logits equals the rank-2 result", async () => {
     const logits = nd([2, 2, 3], randomValues(12, 4));
     const labels = [
@@ -1103,6 +1167,24 @@ describe("nn_extra shape functions", () => {
       g,
     );
     inferOk("BiasAddV1", "[2,?];[3]", "[2,3]");
+    inferOk(
+      "CTCLoss",
+      "[5,2,4];[3,2];[3];[?]",
+      "[2];[5,2,4]",
+      {},
+      {
+        dtypes: ["float32", "int64", "int32", "int32"],
+      },
+    );
+    inferErr(
+      "CTCLoss",
+      "[5,2,4];[3,2];[3];[3]",
+      /Batch size/,
+      {},
+      {
+        dtypes: ["float32", "int64", "int32", "int32"],
+      },
+    );
     inferOk("FractionalMaxPool", "[1,5,7,3]", "[1,3,4,3];[4];[5]", {
       pooling_ratio: [1, 1.44, 1.73, 1],
     });

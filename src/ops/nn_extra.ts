@@ -6,3 +6,4 @@ import "./nn_extra_bn.js";
 import "./nn_extra_conv3d.js";
 import "./nn_extra_pool.js";
 import "./nn_extra_fractional.js";
+import "./nn_extra_ctc.js";

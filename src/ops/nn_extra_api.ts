@@ -561,3 +561,53 @@ export function fractionalAvgPool(
 ): [Tensor, Tensor, Tensor] {
   return fractional("FractionalAvgPool", value, poolingRatio, options);
 }
+
+// ---- CTC loss ----
+
+/** Sparse labels: indices [num_labels, 2] (batch, time) in row-major order and their values. */
+export interface SparseLabels {
+  indices: TensorLike;
+  values: TensorLike;
+}
+
+export interface CtcLossOptions {
+  preprocessCollapseRepeated?: boolean;
+  ctcMergeRepeated?: boolean;
+  ignoreLongerOutputsThanInputs?: boolean;
+  /** inputs are [max_time, batch, classes] (default) or, when false, [batch, max_time, classes]. */
+  timeMajor?: boolean;
+  name?: string;
+}
+
+/**
+ * Connectionist temporal classification loss (tf.nn.ctc_loss, TF1 signature): per batch entry,
+ * -log p(labels | softmax(inputs)), the blank being the last class. `labels` is sparse (a
+ * SparseTensor or its indices and values: int64 indices, int32 values).
+ */
+export function ctcLoss(
+  labels: SparseLabels,
+  inputs: TensorLike,
+  sequenceLength: TensorLike,
+  options: CtcLossOptions = {},
+): Tensor {
+  const g = graphOf([labels.indices, labels.values, inputs, sequenceLength]);
+  let x = convertToTensor(inputs, undefined, undefined, g);
+  return g.nameScope(options.name ?? "CTCLoss", (scope) => {
+    if (options.timeMajor === false) x = makeOp1("Transpose", [x, ints([1, 0, 2])]);
+    const idx = convertToTensor(labels.indices, "int64", undefined, g);
+    const vals = makeOp1("Cast", [labels.values], { DstT: "int32" });
+    const len = convertToTensor(sequenceLength, "int32", undefined, g);
+    const op = g.createOp(
+      "CTCLoss",
+      [x, idx, vals, len],
+      {
+        preprocess_collapse_repeated: options.preprocessCollapseRepeated ?? false,
+        ctc_merge_repeated: options.ctcMergeRepeated ?? true,
+        ignore_longer_outputs_than_inputs: options.ignoreLongerOutputsThanInputs ?? false,
+      },
+      scope.slice(0, -1),
+      { exactName: true },
+    );
+    return op.outputs[0];
+  });
+}

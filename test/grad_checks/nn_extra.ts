@@ -145,6 +145,25 @@ export const CHECKS: GradChecks = {
     }),
     [s(1, 5, 6, 2)],
   ],
+  CTCLoss: [
+    (x) =>
+      tf.nn.ctcLoss(
+        {
+          indices: tf.constant(
+            [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+            ],
+            { dtype: "int64" },
+          ),
+          values: i32([0, 1, 0]),
+        },
+        x,
+        i32([3, 2]),
+      ),
+    [s(3, 2, 3)],
+  ],
   FusedBatchNorm: [bn("FusedBatchNorm", true), [s(2, 2, 1, 2), s(2), s(2)], f32],
   FusedBatchNormV2: [bn("FusedBatchNormV2", false), [s(2, 2, 1, 2), s(2), s(2)], f32],
   FusedBatchNormV3: [bn("FusedBatchNormV3", true), [s(2, 2, 1, 2), s(2), s(2)], f32],
