@@ -1025,6 +1025,28 @@ describe.each(BACKENDS)("linalg on %s", (backend) => {
       ).rejects.toThrow("The matrix is not invertible.");
     });
 
+    it("matvec, adjoint, transpose, matmul", async () => {
+      const m = [
+        [1, 2, 3],
+        [4, 5, 6],
+      ];
+      const [mv, mvt, adj, tr, mm] = await run(() => [
+        tf.linalg.matvec(f64(m), f64([1, 0, -1])),
+        tf.linalg.matvec(f64(m), f64([1, 1]), { transposeA: true }),
+        tf.linalg.adjoint(f64([m])),
+        tf.linalg.transpose(f64(m)),
+        tf.linalg.matmul(f64(m), f64(T(m))),
+      ]);
+      expectArray(mv, [-2, -2]);
+      expectArray(mvt, [5, 7, 9]);
+      expectArray(adj, [T(m)]);
+      expectArray(tr, T(m));
+      expectArray(mm, [
+        [14, 32],
+        [32, 77],
+      ]);
+    });
+
     it("norm", async () => {
       const m = [
         [1, -2],
