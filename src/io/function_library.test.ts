@@ -1,3 +1,5 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { expectArray } from "../../test/helpers.js";
@@ -104,5 +106,18 @@ describe("function libraries through GraphDefs", () => {
     });
     const out = await s2.run("StatefulPartitionedCall:0", { "serving_default_x:0": 5 });
     expect((out as tf.NDArray).item()).toBe(15);
+  });
+
+  test("a MetaGraph file carries the library: tf.defun → exportMetaGraph → importMetaGraph", async () => {
+    const g = new tf.Graph();
+    const f = tf.defun((a: tf.Tensor) => tf.mul(a, a), { inputTypes: ["float32"], name: "Sq" });
+    g.asDefault(() => f(tf.placeholder("float32", [null], "x")));
+    const file = join(mkdtempSync(join(tmpdir(), "tg-fn-")), "g.meta");
+    tf.train.exportMetaGraph(file, { graph: g });
+    const g2 = new tf.Graph();
+    tf.train.importMetaGraph(file, { graph: g2 });
+    expect(g2.library.names).toEqual(["Sq"]);
+    const v = await new tf.Session({ graph: g2 }).run("Sq:0", { "x:0": [3, -4] });
+    expectArray(v as tf.NDArray, [9, 16]);
   });
 });

@@ -79,4 +79,13 @@ describe("savedModel.loadSignatures", () => {
     await m.session.run(call);
     expect((await m.signatures.serving_default({ x: 2 })).output_0.item()).toBe(10);
   });
+
+  test("gradients through the TF 2 call: d(3·x)/dx = 3 (the variable's handle gets none)", async () => {
+    const m = await tf.savedModel.loadSignatures(TIMES_THREE);
+    const g = m.graph;
+    const x = g.getTensorByName("serving_default_x:0");
+    const [dx] = g.asDefault(() => tf.gradients(g.getTensorByName("StatefulPartitionedCall:0"), x));
+    expect(dx!.op.type).toBe("SymbolicGradient");
+    expect(((await m.session.run(dx!, { "serving_default_x:0": 2 })) as tf.NDArray).item()).toBe(3);
+  });
 });

@@ -3,7 +3,7 @@
 // tf.defun (TF1's function.Defun), which builds a function's body in a graph of its own, adds it
 // to the calling graph's library and calls it by name.
 import type { DType } from "../framework/dtypes.js";
-import { InvalidArgumentError, LookupError, ValueError } from "../framework/errors.js";
+import { InvalidArgumentError, ValueError } from "../framework/errors.js";
 import { functionCallHooks, Graph, type Operation, type Tensor } from "../framework/graph.js";
 import type { FuncAttr } from "../framework/op_def.js";
 import { type GradientFn, registerOp } from "../framework/op_registry.js";
@@ -33,11 +33,6 @@ export const callGradient: GradientFn = (op, grads) => {
       : { func: op.type, attrs: lib.has(op.type) ? { ...op.attrs } : {} };
   const custom = lib.gradFuncs.get(f.func);
   if (custom) return custom(op, grads);
-  const bad = op.inputs.find((t) => t.dtype === ("resource" as DType));
-  if (bad)
-    throw new LookupError(
-      `No gradient for call '${op.name}' of function '${f.func}': its argument '${bad.name}' is a resource; differentiate with respect to the values read inside`,
-    );
   const dys = grads.map((g, i) => g ?? zerosLike(op.outputs[i]));
   const graph = op.graph;
   const gradName = lib.gradients.get(f.func);
@@ -48,13 +43,16 @@ export const callGradient: GradientFn = (op, grads) => {
     const g = graph.createOp(gradName, [...op.inputs, ...dys], f.attrs ?? {}, `${f.func}_grad`);
     return [...g.outputs];
   }
+  // A resource argument (a variable's handle) gets no gradient here: its place in Tout holds a
+  // float32 zero (see passes/inline_functions.ts); differentiate w.r.t. the values read instead.
+  const isResource = (t: Tensor) => (t.dtype as string) === "resource";
   const g = graph.createOp(
     "SymbolicGradient",
     [[...op.inputs, ...dys]],
-    { Tout: op.inputs.map((t) => t.dtype), f },
+    { Tout: op.inputs.map((t) => (isResource(t) ? "float32" : t.dtype)), f },
     "SymbolicGradient",
   );
-  return [...g.outputs];
+  return g.outputs.map((t, i) => (isResource(op.inputs[i]) ? null : t));
 };
 
 registerOp("PartitionedCall", { shape: declaredShapes, gradient: callGradient });

@@ -341,7 +341,13 @@ export class Lowering {
     const grads = this.graph.asDefault(() =>
       this.graph.nameScope(`${name}/gradients`, () => gradients(fwd.outputs, fwd.args, dys)),
     );
-    const outputs = grads.map((g, i) => g ?? zerosLike(fwd.args[i]));
+    const outputs = grads.map((g, i) => {
+      const arg = fwd.args[i];
+      // A resource argument's place holds a float32 zero (see ops/function_ops.ts callGradient).
+      if ((arg.dtype as string) === "resource")
+        return this.scalar(0, "float32", `${name}/no_gradient`, anchor);
+      return g ?? zerosLike(arg);
+    });
     return { outputs, args: fwd.args, ctrl: fwd.ctrl };
   }
 }
