@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { checkGradient } from "../../test/gradcheck.js";
 import { BACKENDS, expectArray, inferErr, inferOk, runGraph } from "../../test/helpers.js";
 import { setPrintSink } from "../backends/cpu-ts/array_extra.js";
+import { farmhash64 } from "../backends/cpu-ts/array_extra_fingerprint.js";
 import * as tf from "../index.js";
 
 const c = (v: tf.ValueLike, dtype?: tf.DType): tf.Tensor => tf.constant(v, { dtype });
@@ -994,6 +995,11 @@ describe.each(BACKENDS)("array extra ops on %s", (backend) => {
       // TF's docs: the fingerprint depends on each row's bytes, not on how the row is shaped.
       expect(f1.toArray()).toEqual(f2.toArray());
       expect(f1.shape).toEqual([2, 8]);
+    });
+    test("rows of several strings fingerprint the strings' fingerprints (TF's rule)", async () => {
+      const r = await run(() => tf.fingerprint(c([["a", "abcd"]])));
+      const inner = Uint8Array.from([...le(0xb3454265b6df75e3n), ...le(0x1a5502de4a1f8101n)]);
+      expectArray(r, [le(farmhash64(inner))]);
     });
     test("errors and shape", async () => {
       inferOk("Fingerprint", "[?,3];[]", "[?,8]", {}, { dtypes: ["float32", "string"] });
