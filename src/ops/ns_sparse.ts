@@ -1,2 +1,23 @@
 // The tf.sparse namespace: re-exports of its builders under TensorFlow's names.
-export {};
+export {
+  SparseTensor,
+  SparseTensorValue,
+  sparseAdd as add,
+  sparseConcat as concat,
+  sparseFillEmptyRows as fillEmptyRows,
+  sparseFromDense as fromDense,
+  sparseMaximum as maximum,
+  sparseMinimum as minimum,
+  sparsePlaceholder as placeholder,
+  sparseReduceMax as reduceMax,
+  sparseReduceMaxSparse as reduceMaxSparse,
+  sparseReduceSum as reduceSum,
+  sparseReduceSumSparse as reduceSumSparse,
+  sparseReorder as reorder,
+  sparseReshape as reshape,
+  sparseSlice as slice,
+  sparseSoftmax as softmax,
+  sparseSplit as split,
+  sparseTensorDenseMatmul as sparseDenseMatmul,
+  sparseTensorToDense as toDense,
+} from "./sparse.js";

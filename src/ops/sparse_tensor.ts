@@ -8,12 +8,13 @@ import type { Graph, Tensor } from "../framework/graph.js";
 import { NDArray, type ValueLike } from "../framework/ndarray.js";
 import { constantValue } from "../framework/shape_inference.js";
 import { type ShapeLike, TensorShape } from "../framework/tensor_shape.js";
-import { COMPOSITE, type CompositeTensor } from "../runtime/fetches.js";
+import { COMPOSITE, COMPOSITE_VALUE, type CompositeTensor } from "../runtime/fetches.js";
 import { constant, placeholder, placeholderWithDefault } from "./basic.js";
 import { convertToTensor, graphOf, type TensorLike } from "./op_builder.js";
 
 /** A sparse value: what fetching a SparseTensor gives. */
 export class SparseTensorValue {
+  readonly [COMPOSITE_VALUE] = true as const;
   constructor(
     readonly indices: NDArray,
     readonly values: NDArray,

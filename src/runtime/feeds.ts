@@ -9,16 +9,17 @@ import {
   typedArrayDType,
 } from "../framework/ndarray.js";
 import { shapeString } from "../framework/tensor_shape.js";
-import { COMPOSITE, type CompositeTensor, isComposite } from "./fetches.js";
+import { COMPOSITE, COMPOSITE_VALUE, type CompositeTensor, isComposite } from "./fetches.js";
 
 /**
  * A value that can be fed: an NDArray, a JS scalar, nested arrays, or a TypedArray; for a
- * composite key (a SparseTensor), an object of its named parts (a SparseTensorValue).
+ * composite key (a SparseTensor), an object of its parts (a SparseTensorValue, or
+ * { indices, values, denseShape }), which the key splits into one value per part.
  */
-export type Feedable = NDArray | NestedArray | TypedArray | FeedableParts;
-export interface FeedableParts {
-  readonly [part: string]: Feedable;
-}
+export type Feedable = NDArray | NestedArray | TypedArray | CompositeValue;
+export type CompositeValue =
+  | { readonly values: unknown; readonly [part: string]: unknown }
+  | { readonly [COMPOSITE_VALUE]: true };
 export type FeedKey = Tensor | string | { [TO_TENSOR](): Tensor } | CompositeTensor;
 /** Feeds: a Map, an array of [key, value] pairs, or an object keyed by tensor name. */
 export type Feeds =

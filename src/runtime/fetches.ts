@@ -21,6 +21,8 @@ export interface CompositeTensor<V = unknown> {
     unpack(value: unknown): unknown[];
   };
 }
+/** Marks a class whose instances are fed for composite keys (SparseTensorValue). */
+export const COMPOSITE_VALUE: unique symbol = Symbol.for("tensorgraph.compositeValue");
 export function isComposite(x: unknown): x is CompositeTensor {
   return typeof x === "object" && x !== null && COMPOSITE in x;
 }
