@@ -527,6 +527,28 @@ describe.each(BACKENDS)("nn_extra on %s", (backend) => {
         [[10], [0]],
       ]);
     });
+    it("erosion2d is the dual (hand-worked)", async () => {
+      const [y] = await run(() => [
+        tf.nn.erosion2d(
+          f64(X3),
+          f64([
+            [[0], [1]],
+            [[2], [0]],
+          ]),
+          1,
+          1,
+          "VALID",
+        ),
+      ]);
+      // out[y, x] = min(x[y,x] - 0, x[y,x+1] - 2, x[y+1,x] - 1, x[y+1,x+1] - 0) (the kernel mirrored).
+      expectArray(
+        y,
+        img([
+          [0, 1],
+          [3, 4],
+        ]),
+      );
+    });
     it("gradient (SAME, rate 2)", async () => {
       await checkGradient(
         (x, f) => tf.nn.dilation2d(x, f, 1, 2, "SAME"),
@@ -1047,6 +1069,87 @@ describe.each(BACKENDS)("nn_extra on %s", (backend) => {
       [{ shape: [2, 2, 3] }],
       { backend },
     );
+  });
+});
+
+describe("nn_extra run-time errors name the op and the shapes", () => {
+  const x = (shape: number[]) => f64(nd(shape, Array(shape.reduce((a, b) => a * b, 1)).fill(1)));
+  const cases: [string, () => tf.Tensor, RegExp][] = [
+    [
+      "Conv3DBackpropInputV2 with out_backprop of the wrong shape",
+      () =>
+        op1(
+          "Conv3DBackpropInputV2",
+          [
+            i32([1, 3, 3, 3, 1]),
+            x([2, 2, 2, 1, 1]),
+            tf.placeholderWithDefault(x([1, 3, 3, 3, 1]), null),
+          ],
+          {
+            strides: [1, 1, 1, 1, 1],
+            padding: "VALID",
+          },
+        ),
+      /Conv3DBackpropInputV2: out_backprop has shape \[1,3,3,3,1\], but the computed shape is \[1,2,2,2,1\]/,
+    ],
+    [
+      "MaxPoolGradV2 with a grad of the wrong shape",
+      () =>
+        op1(
+          "MaxPoolGradV2",
+          [
+            x([1, 3, 3, 1]),
+            x([1, 2, 2, 1]),
+            tf.placeholderWithDefault(x([1, 3, 3, 1]), null),
+            i32([1, 2, 2, 1]),
+            i32([1, 1, 1, 1]),
+          ],
+          { padding: "VALID" },
+        ),
+      /MaxPoolGradV2: grad has shape \[1,3,3,1\], but the computed shape is \[1,2,2,1\]/,
+    ],
+    [
+      "FusedBatchNorm with a scale of the wrong length",
+      () =>
+        opN("FusedBatchNorm", [
+          tf.cast(x([1, 2, 2, 3]), "float32"),
+          tf.placeholderWithDefault(f32([1, 1]), null),
+          f32([0, 0, 0]),
+          f32([]),
+          f32([]),
+        ])[0],
+      /FusedBatchNorm: scale must be a 1-D tensor of 3 elements \(the channel count\), got \[2\]/,
+    ],
+    [
+      "Dilation2D with a filter of the wrong depth",
+      () =>
+        op1("Dilation2D", [x([1, 3, 3, 2]), tf.placeholderWithDefault(x([2, 2, 3]), null)], {
+          strides: [1, 1, 1, 1],
+          rates: [1, 1, 1, 1],
+          padding: "VALID",
+        }),
+      /Dilation2D: input depth \(2\) must equal the filter depth \(3\)/,
+    ],
+  ];
+  for (const [what, build, message] of cases) {
+    it(what, async () => {
+      await expect(runGraph(build)).rejects.toThrow(message);
+      await expect(runGraph(build)).rejects.toThrow(tf.InvalidArgumentError);
+    });
+  }
+
+  it("sparseSoftmaxCrossEntropyWithLogits: unknown class count, and a rank mismatch", async () => {
+    const [loss] = await runGraph(() => {
+      const logits = tf.placeholderWithDefault(f64(nd([1, 2, 2], [0, 0, 1, 1])), [null, 2, null]);
+      return [tf.nn.sparseSoftmaxCrossEntropyWithLogits({ labels: i32([[0, 1]]), logits })];
+    });
+    expectArray(loss, [[Math.LN2, Math.LN2]]);
+    expect(() =>
+      tf.nn.sparseSoftmaxCrossEntropyWithLogits({
+        labels: i32([0, 1]),
+        logits: f64(nd([1, 2, 2], [0, 0, 1, 1])),
+      }),
+    ).toThrow(/Rank mismatch/);
   });
 });
 

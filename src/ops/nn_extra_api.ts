@@ -611,3 +611,23 @@ export function ctcLoss(
     return op.outputs[0];
   });
 }
+
+/**
+ * Grayscale morphological erosion (tf.nn.erosion2d): the dual of dilation2d,
+ * -dilation2d(-value, kernel mirrored in both spatial dims); kernel [kh, kw, depth].
+ */
+export function erosion2d(
+  value: TensorLike,
+  kernel: TensorLike,
+  strides: WindowArg,
+  rates: WindowArg,
+  pad: Padding,
+  options: { name?: string } = {},
+): Tensor {
+  const g = graphOf([value, kernel]);
+  return g.nameScope(options.name ?? "erosion2d", () => {
+    const mirrored = makeOp1("ReverseV2", [kernel, ints([0, 1])]);
+    const d = dilation2d(makeOp1("Neg", [value]), mirrored, strides, rates, pad);
+    return makeOp1("Neg", [d]);
+  });
+}
