@@ -4,7 +4,7 @@ import { functionCallHooks, type Graph, type Operation, Tensor } from "../framew
 import { getRegisteredOp } from "../framework/op_registry.js";
 import { type WhileLoopInfo, whileLoopOfExit } from "../ops/control_flow.js";
 import { convertToTensor, graphOf, makeOp1, type TensorLike } from "../ops/op_builder.js";
-import { readVariableOp } from "../ops/resource_variables.js";
+import { handleData, readVariableOp } from "../ops/resource_variables.js";
 import { Variable } from "../ops/variables.js";
 import { whileLoopGradients } from "./while_grad.js";
 
@@ -171,7 +171,7 @@ function backprop(
           });
           externals.forEach((t, i) => {
             const d = g.externals[i];
-            if (d && backpropagatable(t) && !stop.has(t)) addGrad(t, d);
+            if (d && receivesGradient(t) && !stop.has(t)) addGrad(t, d);
           });
         }
       }
@@ -215,8 +215,8 @@ function opGradients(op: Operation, outGrads: (Tensor | null)[], graph: Graph): 
       if (g !== null || !outGrads.some((x) => x !== null)) return g;
       const t = op.outputs[i];
       if (backpropagatable(t)) return makeOp1("ZerosLike", [t]);
-      // A handle's zeros have its variable's shape (a read of it: dead where the handle is).
-      if (t.dtype === RESOURCE) return makeOp1("ZerosLike", [readVariableOp(t)]);
+      // A variable handle's zeros have its variable's shape (a read: dead where the handle is).
+      if (t.dtype === RESOURCE && handleData(t)) return makeOp1("ZerosLike", [readVariableOp(t)]);
       return null;
     });
     const result = fn(op, filled);

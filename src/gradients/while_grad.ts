@@ -6,7 +6,12 @@ import { isFloating } from "../framework/dtypes.js";
 import type { Tensor } from "../framework/graph.js";
 import { type WhileLoopInfo, whileLoop } from "../ops/control_flow.js";
 import { convertToTensor, makeOp1 } from "../ops/op_builder.js";
+import { handleData, readVariableOp } from "../ops/resource_variables.js";
 import { stack, stackPop, stackPush } from "../ops/stack_ops.js";
+
+/** A variable's handle: its gradient (a variable's) has the variable's shape, not the handle's. */
+const isHandle = (t: Tensor): boolean =>
+  t.dtype === ("resource" as Tensor["dtype"]) && handleData(t) !== null;
 
 /** tf.gradients itself, passed in by the backward walk (which calls this module). */
 export type Differentiate = (
@@ -25,7 +30,8 @@ export function whileLoopGradients(
   gradients: Differentiate,
 ): { initial: (Tensor | null)[]; externals: (Tensor | null)[] } {
   const graph = loop.initial[0].graph;
-  const externals = loop.externals().filter((e) => isFloating(e.dtype));
+  // Float tensors and resource handles (a variable read in the body) receive gradients.
+  const externals = loop.externals().filter((e) => isFloating(e.dtype) || isHandle(e));
   const floatVars = loop.initial.flatMap((t, i) => (isFloating(t.dtype) ? [i] : []));
   return graph.nameScope("while_grad", () => {
     // 1. Replay: push every loop var of every iteration; count the iterations.
@@ -49,7 +55,7 @@ export function whileLoopGradients(
     // 2. Backward: from the last iteration to the first, pop the iteration's vars, rebuild its
     // body and carry the gradients of the vars back; sum the gradients of the externals.
     const gradsIn = floatVars.map((i) => exitGrads[i] ?? makeOp1("ZerosLike", [loop.exits[i]]));
-    const accs = externals.map((e) => makeOp1("ZerosLike", [e]));
+    const accs = externals.map((e) => makeOp1("ZerosLike", [isHandle(e) ? readVariableOp(e) : e]));
     const result = whileLoop(
       (k) => makeOp1("Greater", [k, 0]),
       (k, ...state) => {
@@ -81,7 +87,7 @@ export function whileLoopGradients(
         shapeInvariants: [
           undefined,
           ...floatVars.map((i) => loop.varShapes[i]),
-          ...externals.map((e) => e.shape),
+          ...externals.map((e) => (isHandle(e) ? (handleData(e)?.shape ?? e.shape) : e.shape)),
         ],
         parallelIterations: loop.parallelIterations,
         name: "backward",

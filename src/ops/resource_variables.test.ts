@@ -583,4 +583,23 @@ describe("gradients through resource variables", () => {
     expectArray(await s.run(r.grad, { "p:0": true }), [2, 4]);
     expectArray(await s.run(r.grad, { "p:0": false }), [3, 3]);
   });
+
+  test("reads inside tf.whileLoop: the gradient sums over the iterations", async () => {
+    const g = new tf.Graph();
+    const r = g.asDefault(() => {
+      const v = rv(2, "v");
+      // acc = v^3 after three iterations: d/dv = 3 v^2 = 12.
+      const [, out] = tf.whileLoop(
+        (i: tf.Tensor) => tf.less(i, 3),
+        (i: tf.Tensor, acc: tf.Tensor) => [tf.add(i, 1), tf.mul(acc, v.value())],
+        [tf.constant(0), tf.constant(1)],
+      ) as tf.Tensor[];
+      const [grad] = tf.gradients(out, v);
+      return { v, out, grad: grad! };
+    });
+    const s = new tf.Session({ graph: g });
+    await s.run(r.v.initializer);
+    expectArray(await s.run(r.out), 8);
+    expectArray(await s.run(r.grad), 12);
+  });
 });
