@@ -757,3 +757,100 @@ describe("non-max suppression", () => {
     );
   });
 });
+
+describe("more ops", () => {
+  it("CombinedNonMaxSuppression: per-class NMS, then the best overall", async () => {
+    // One image, the three-clusters boxes shared by two classes (q = 1).
+    const boxes = [[[[0, 0, 1, 1]], [[0, 0.1, 1, 1.1]], [[0, 10, 1, 11]], [[0, 100, 1, 101]]]];
+    const scores = [
+      [
+        [0.9, 0.1],
+        [0.8, 0.7],
+        [0.6, 0.2],
+        [0.3, 0.95],
+      ],
+    ];
+    const [b, s, cls, valid] = await runGraph(() =>
+      tf.image.combinedNonMaxSuppression(boxes, scores, 2, 4, { scoreThreshold: 0.15 }),
+    );
+    // Class 0 keeps boxes 0 (0.9) and 2 (0.6); class 1 keeps 3 (0.95) and 1 (0.7).
+    expectArray(s, [[0.95, 0.9, 0.7, 0.6]]);
+    expectArray(cls, [[1, 0, 1, 0]]);
+    expectArray(valid, [4], { dtype: "int32" });
+    // Boxes are clipped to [0, 1].
+    expectArray(b, [
+      [
+        [0, 1, 1, 1],
+        [0, 0, 1, 1],
+        [0, 0.1, 1, 1],
+        [0, 1, 1, 1],
+      ],
+    ]);
+    inferOk(
+      "CombinedNonMaxSuppression",
+      "[2,5,1,4];[2,5,3];[];[];[];[]",
+      "[2,?,4];[2,?];[2,?];[2]",
+      {},
+      {
+        dtypes: ["float32", "float32", "int32", "int32", "float32", "float32"],
+      },
+    );
+  });
+  it("RandomCrop and randomCrop take a window of the image", async () => {
+    const x = Array.from({ length: 5 }, (_, i) =>
+      Array.from({ length: 6 }, (_, j) => [i * 10 + j]),
+    );
+    const [a, b] = await runGraph(() => [
+      op("RandomCrop", [c(x), c([2, 3], "int64")], { seed: 1, seed2: 2 })[0],
+      tf.image.randomCrop(c(x), [2, 3, 1], { seed: 5 }),
+    ]);
+    for (const r of [a, b]) {
+      expect(r.shape).toEqual([2, 3, 1]);
+      const v = Array.from(r.data as Float32Array);
+      // A window: consecutive columns, rows 10 apart.
+      expect(v).toEqual([0, 1, 2, 10, 11, 12].map((d) => v[0] + d));
+    }
+  });
+  it("SampleDistortedBoundingBoxV2 returns a crop that covers enough of the box", async () => {
+    const [begin, size, bbox] = await runGraph(() =>
+      tf.image.sampleDistortedBoundingBox(c([40, 60, 3], "int32"), [[[0.25, 0.25, 0.75, 0.75]]], {
+        seed: 3,
+        minObjectCovered: 0.5,
+      }),
+    );
+    const [y, x] = Array.from(begin.data as Int32Array);
+    const [h, w, d] = Array.from(size.data as Int32Array);
+    expect(d).toBe(-1);
+    expect(y + h).toBeLessThanOrEqual(40);
+    expect(x + w).toBeLessThanOrEqual(60);
+    // Covered fraction of the box [10, 15) - [30, 45).
+    const cover =
+      Math.max(0, Math.min(y + h, 30) - Math.max(y, 10)) *
+      Math.max(0, Math.min(x + w, 45) - Math.max(x, 15));
+    expect(cover / (20 * 30)).toBeGreaterThanOrEqual(0.5);
+    expectArray(bbox, [[[y / 40, x / 60, (y + h) / 40, (x + w) / 60]]]);
+    await expect(
+      runGraph(() =>
+        tf.image.sampleDistortedBoundingBox(
+          c([4, 4, 1], "int32"),
+          new tf.NDArray("float32", [1, 0, 4]),
+        ),
+      ),
+    ).rejects.toThrow(/No bounding boxes/);
+  });
+  it("sobelEdges: dy and dx responses with reflected borders", async () => {
+    const r = (await run1(() => tf.image.sobelEdges(c(X33)))).toArray() as number[][][][][];
+    // Centre: dy = (7 + 16 + 9) - (1 + 4 + 3) = 24, dx = (3 - 1) + 2 (6 - 4) + (9 - 7) = 8.
+    expect(r[0][1][1][0]).toEqual([24, 8]);
+    // Corner: the reflected border mirrors row/column 1, so both responses cancel.
+    expect(r[0][0][0][0]).toEqual([0, 0]);
+  });
+  it("EncodeJpegVariableQuality", async () => {
+    const flat = new tf.NDArray("uint8", [8, 8, 1], new Uint8Array(64).fill(90));
+    const r = await run1(() =>
+      tf.image.decodeJpeg(tf.image.encodeJpegVariableQuality(c(flat), 80)),
+    );
+    expect(r.shape).toEqual([8, 8, 3]);
+    expect(Math.abs((r.data as Uint8Array)[0] - 90)).toBeLessThanOrEqual(3);
+  });
+});

@@ -240,3 +240,55 @@ for (const type of ["EncodePng", "EncodeJpeg"]) {
     },
   });
 }
+registerOp("EncodeJpegVariableQuality", {
+  shape: (c) => {
+    c.withRank(0, 3);
+    scalarInput(c, 1, "quality");
+    return TensorShape.scalar();
+  },
+});
+
+// ---- Combined NMS and random crops ----
+
+registerOp("CombinedNonMaxSuppression", {
+  shape: (c) => {
+    const b = c.withRank(0, 4);
+    const s = c.withRank(1, 3);
+    const batch = c.mergeDim(b.dim(0), s.dim(0), "The batch of boxes and scores");
+    c.mergeDim(b.dim(1), s.dim(1), "The number of boxes and scores");
+    if (b.dim(3) !== null && b.dim(3) !== 4)
+      c.fail(`boxes must have 4 coordinates, got ${b.dim(3)}`);
+    for (let i = 2; i < 6; i++) scalarInput(c, i, c.op.def.inputs[i].name);
+    const perClass = c.inputValue(2);
+    const total = c.inputValue(3);
+    let size: Dim = null;
+    if (!c.op.attrs.pad_per_class) size = total ? Number(total.data[0]) : null;
+    else if (perClass && total && s.dim(2) !== null)
+      size = Math.min(Number(perClass.data[0]) * s.dim(2)!, Number(total.data[0]));
+    return [
+      new TensorShape([batch, size, 4]),
+      new TensorShape([batch, size]),
+      new TensorShape([batch, size]),
+      new TensorShape([batch]),
+    ];
+  },
+});
+
+registerOp("RandomCrop", {
+  shape: (c) => {
+    const x = c.withRank(0, 3);
+    const [h, w] = sizeVector(c, 1, 2, "size");
+    return new TensorShape([h, w, x.dim(2)]);
+  },
+});
+
+const sampleShape = (c: ShapeContext): TensorShape[] => {
+  sizeVector(c, 0, 3, "image_size");
+  const b = c.withRank(1, 3);
+  if (b.dim(2) !== null && b.dim(2) !== 4)
+    c.fail(`bounding_boxes must have 4 coordinates, got ${b.dim(2)}`);
+  if (c.numInputs > 2) scalarInput(c, 2, "min_object_covered");
+  return [new TensorShape([3]), new TensorShape([3]), new TensorShape([1, 1, 4])];
+};
+registerOp("SampleDistortedBoundingBox", { shape: sampleShape });
+registerOp("SampleDistortedBoundingBoxV2", { shape: sampleShape });

@@ -6,6 +6,7 @@ import type { Tensor } from "../framework/graph.js";
 import { NDArray } from "../framework/ndarray.js";
 import type { AttrValue } from "../framework/op_def.js";
 import { convertToTensor, graphOf, makeOp, makeOp1, type TensorLike } from "./op_builder.js";
+import { getSeed } from "./random.js";
 
 export interface ResizeOptions {
   alignCorners?: boolean;
@@ -391,5 +392,104 @@ export function nonMaxSuppressionOverlaps(
     ],
     {},
     options.name ?? "NonMaxSuppressionWithOverlaps",
+  );
+}
+
+export interface CombinedNmsOptions {
+  iouThreshold?: number;
+  scoreThreshold?: number;
+  /** Pad to min(maxOutputSizePerClass * classes, maxTotalSize) instead of maxTotalSize. */
+  padPerClass?: boolean;
+  /** Clip the returned boxes to [0, 1] (default true). */
+  clipBoxes?: boolean;
+  name?: string;
+}
+
+/**
+ * Per-class NMS over a batch (tf.image.combined_non_max_suppression): boxes [batch, n, q, 4],
+ * scores [batch, n, classes]; returns [boxes, scores, classes, validDetections].
+ */
+export function combinedNonMaxSuppression(
+  boxes: TensorLike,
+  scores: TensorLike,
+  maxOutputSizePerClass: TensorLike,
+  maxTotalSize: TensorLike,
+  options: CombinedNmsOptions = {},
+): [Tensor, Tensor, Tensor, Tensor] {
+  const g = graphOf([boxes, scores, maxOutputSizePerClass, maxTotalSize]);
+  const f = (v: TensorLike) => convertToTensor(v, "float32", undefined, g);
+  const op = makeOp(
+    "CombinedNonMaxSuppression",
+    [
+      f(boxes),
+      f(scores),
+      convertToTensor(maxOutputSizePerClass, "int32", undefined, g),
+      convertToTensor(maxTotalSize, "int32", undefined, g),
+      f(options.iouThreshold ?? 0.5),
+      f(options.scoreThreshold ?? Number.NEGATIVE_INFINITY),
+    ],
+    { pad_per_class: options.padPerClass ?? false, clip_boxes: options.clipBoxes ?? true },
+    options.name ?? "combined_non_max_suppression",
+  );
+  const [b, s, c, v] = op.outputs;
+  return [b, s, c, v];
+}
+
+export interface SampleBoxOptions {
+  seed?: number;
+  /** A crop must cover at least this fraction of some bounding box (default 0.1). */
+  minObjectCovered?: TensorLike;
+  aspectRatioRange?: [number, number];
+  areaRange?: [number, number];
+  maxAttempts?: number;
+  useImageIfNoBoundingBoxes?: boolean;
+  name?: string;
+}
+
+/**
+ * A random crop for data augmentation (tf.image.sample_distorted_bounding_box): for an image of
+ * `imageSize` = [height, width, channels] and `boundingBoxes` [batch, N, 4], returns
+ * [begin, size, bboxes] for tf.slice and draw_bounding_boxes.
+ */
+export function sampleDistortedBoundingBox(
+  imageSize: TensorLike,
+  boundingBoxes: TensorLike,
+  options: SampleBoxOptions = {},
+): [Tensor, Tensor, Tensor] {
+  const size = convertToTensor(imageSize);
+  const g = size.graph;
+  const [seed, seed2] = getSeed(options.seed, g);
+  const op = makeOp(
+    "SampleDistortedBoundingBoxV2",
+    [
+      size,
+      convertToTensor(boundingBoxes, "float32", undefined, g),
+      convertToTensor(options.minObjectCovered ?? 0.1, "float32", undefined, g),
+    ],
+    {
+      seed: seed ?? 0,
+      seed2: seed2 ?? 0,
+      aspect_ratio_range: options.aspectRatioRange ?? [0.75, 1.33],
+      area_range: options.areaRange ?? [0.05, 1],
+      max_attempts: options.maxAttempts ?? 100,
+      use_image_if_no_bounding_boxes: options.useImageIfNoBoundingBoxes ?? false,
+    },
+    options.name ?? "SampleDistortedBoundingBoxV2",
+  );
+  const [b, s, bb] = op.outputs;
+  return [b, s, bb];
+}
+
+/** JPEG-encodes with a quality given as a scalar tensor (tf.image.encode_jpeg's EncodeJpegVariableQuality). */
+export function encodeJpegVariableQuality(
+  image: TensorLike,
+  quality: TensorLike,
+  options: { name?: string } = {},
+): Tensor {
+  return makeOp1(
+    "EncodeJpegVariableQuality",
+    [image, convertToTensor(quality, "int32")],
+    {},
+    options.name ?? "EncodeJpegVariableQuality",
   );
 }

@@ -5,6 +5,7 @@
 import type { DType } from "../framework/dtypes.js";
 import { ValueError } from "../framework/errors.js";
 import type { Tensor } from "../framework/graph.js";
+import { NDArray } from "../framework/ndarray.js";
 import { clipByValue } from "./clip_ops.js";
 import { cond } from "./control_flow.js";
 import {
@@ -525,5 +526,84 @@ export function psnr(
       convertToTensor(20 * Math.log10(max), "float32"),
       mul(logMse, convertToTensor(10 / ln10, "float32")),
     );
+  });
+}
+
+/**
+ * A random `size` crop of `value` (tf.image.random_crop), any rank: uniform offsets drawn with
+ * `seed`, then a slice. `size` must fit in value's shape.
+ */
+export function randomCrop(
+  value: TensorLike,
+  size: readonly number[],
+  options: { seed?: number; name?: string } = {},
+): Tensor {
+  return named(value, options.name ?? "random_crop", (x) => {
+    const r = x.shape.rank;
+    if (r !== null && r !== size.length)
+      throw new ValueError(
+        `random_crop: size ${JSON.stringify(size)} must have the rank of value ${x.shape}`,
+      );
+    size.forEach((s, i) => {
+      const d = x.shape.dim(i);
+      if (d !== null && s > d)
+        throw new ValueError(`Need value.shape >= size, got ${x.shape} and [${size}]`);
+    });
+    const sizeT = convertToTensor([...size], "int32");
+    const limit = makeOp1("AddV2", [
+      sub(makeOp1("Shape", [x], { out_type: "int32" }), sizeT),
+      convertToTensor(1, "int32"),
+    ]);
+    const raw = randomUniform([size.length], {
+      dtype: "int32",
+      maxval: 2 ** 31 - 1,
+      seed: options.seed,
+    });
+    return makeOp1("Slice", [x, makeOp1("FloorMod", [raw, limit]), sizeT]);
+  });
+}
+
+/**
+ * Sobel edge maps of a [batch, h, w, d] float batch (tf.image.sobel_edges): [batch, h, w, d, 2]
+ * holding the vertical (dy) and horizontal (dx) responses, with reflected borders.
+ */
+export function sobelEdges(image: TensorLike): Tensor {
+  const x = convertToTensor(image);
+  if (x.shape.rank !== 4)
+    throw new ValueError(`sobel_edges expects a 4-D [batch, h, w, d] tensor, got ${x.shape}`);
+  const d = x.shape.dim(3);
+  if (d === null) throw new ValueError(`sobel_edges needs a known channel count, got ${x.shape}`);
+  return x.graph.nameScope("sobel_edges", () => {
+    const ky = [-1, -2, -1, 0, 0, 0, 1, 2, 1];
+    const kx = [-1, 0, 1, -2, 0, 2, -1, 0, 1];
+    // Depthwise filter [3, 3, d, 2]: every channel gets both kernels.
+    const filter: number[] = [];
+    for (let t = 0; t < 9; t++) for (let c = 0; c < d; c++) filter.push(ky[t], kx[t]);
+    const f = convertToTensor(new NDArray(x.dtype, [3, 3, d, 2], filter));
+    const padded = makeOp1(
+      "MirrorPad",
+      [
+        x,
+        convertToTensor(
+          [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+          ],
+          "int32",
+        ),
+      ],
+      { mode: "REFLECT" },
+    );
+    const y = makeOp1("DepthwiseConv2dNative", [padded, f], {
+      strides: [1, 1, 1, 1],
+      padding: "VALID",
+    });
+    const shape = makeOp1("ConcatV2", [
+      [makeOp1("Shape", [x], { out_type: "int32" }), convertToTensor([2], "int32")],
+      convertToTensor(0, "int32"),
+    ]);
+    return makeOp1("Reshape", [y, shape]);
   });
 }

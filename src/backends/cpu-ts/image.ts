@@ -5,3 +5,4 @@ import "./image_color.js";
 import "./image_crop.js";
 import "./image_nms.js";
 import "./image_codecs.js";
+import "./image_random.js";

@@ -273,17 +273,34 @@ cpuBackend.register("EncodePng", (node) => {
   };
 });
 
+function checkQuality(q: number, op: string): number {
+  if (!(q >= 0 && q <= 100))
+    throw new InvalidArgumentError(`${op}: quality must be in [0,100], got ${q}`);
+  return q;
+}
+
+function encodeJpeg(p: Pixels, quality: number): NDArray {
+  // jpeg-js takes RGBA.
+  const rgba = convertChannels(p, 4);
+  const out = jpeg.encode({ width: p.w, height: p.h, data: rgba.data }, quality);
+  return scalarString(new Uint8Array(out.data));
+}
+
 cpuBackend.register("EncodeJpeg", (node) => {
-  const quality = Number(node.attrs.quality ?? 95);
-  if (quality < 0 || quality > 100)
-    throw new InvalidArgumentError(`${node.type}: quality must be in [0,100], got ${quality}`);
+  const quality = checkQuality(Number(node.attrs.quality ?? 95), node.type);
   const format = (node.attrs.format as string | undefined) ?? "";
   return (inputs) => {
     const want = format === "grayscale" ? [1] : format === "rgb" ? [3] : [1, 3];
-    const p = imageOf(arr(inputs[0]), node.type, want);
-    // jpeg-js takes RGBA.
-    const rgba = convertChannels(p, 4);
-    const out = jpeg.encode({ width: p.w, height: p.h, data: rgba.data }, quality);
-    return [scalarString(new Uint8Array(out.data))];
+    return [encodeJpeg(imageOf(arr(inputs[0]), node.type, want), quality)];
   };
+});
+
+cpuBackend.register("EncodeJpegVariableQuality", (node) => (inputs) => {
+  const q = arr(inputs[1]);
+  if (q.rank !== 0)
+    throw new InvalidArgumentError(
+      `${node.type}: quality must be a scalar, got ${shapeString(q.shape)}`,
+    );
+  const quality = checkQuality(Number(q.data[0]), node.type);
+  return [encodeJpeg(imageOf(arr(inputs[0]), node.type, [1, 3]), quality)];
 });

@@ -232,3 +232,86 @@ cpuBackend.register("NonMaxSuppressionWithOverlaps", (node) => (inputs) => {
   const o = numbers(overlaps);
   return [int32(selectBoxes(numbers(scores), max, (i, j) => o[i * n + j], t, st).indices)];
 });
+
+/**
+ * CombinedNonMaxSuppression: per image, NMS per class (boxes [batch, n, q, 4] with q = 1 shared
+ * by all classes or q = num_classes), then the best `max_total_size` (or, with pad_per_class,
+ * min(max_per_class * classes, max_total_size)) detections by score, zero-padded.
+ */
+cpuBackend.register("CombinedNonMaxSuppression", (node) => {
+  const padPerClass = Boolean(node.attrs.pad_per_class);
+  const clip = node.attrs.clip_boxes === undefined ? true : Boolean(node.attrs.clip_boxes);
+  return (inputs) => {
+    const boxes = arr(inputs[0]);
+    const scores = arr(inputs[1]);
+    if (boxes.rank !== 4 || boxes.shape[3] !== 4)
+      throw new InvalidArgumentError(
+        `${node.type}: boxes must be 4-D [batch, num_boxes, q, 4], got ${shapeString(boxes.shape)}`,
+      );
+    const [batch, n, q] = boxes.shape;
+    if (scores.rank !== 3 || scores.shape[0] !== batch || scores.shape[1] !== n)
+      throw new InvalidArgumentError(
+        `${node.type}: scores must be [batch, num_boxes, num_classes] matching boxes ${shapeString(boxes.shape)}, got ${shapeString(scores.shape)}`,
+      );
+    const classes = scores.shape[2];
+    if (q !== 1 && q !== classes)
+      throw new InvalidArgumentError(
+        `${node.type}: third dimension of boxes must be either 1 or num_classes (${classes}), got ${q}`,
+      );
+    const perClass = scalarOf(arr(inputs[2]), "max_output_size_per_class", node.type);
+    const total = scalarOf(arr(inputs[3]), "max_total_size", node.type);
+    if (perClass <= 0 || total <= 0)
+      throw new InvalidArgumentError(
+        `${node.type}: max_output_size_per_class and max_total_size must be positive`,
+      );
+    const iouT = checkIou(scalarOf(arr(inputs[4]), "iou_threshold", node.type), node.type);
+    const scoreT = scalarOf(arr(inputs[5]), "score_threshold", node.type);
+    const size = padPerClass ? Math.min(perClass * classes, total) : total;
+    const b = numbers(boxes);
+    const s = numbers(scores);
+    const outBoxes = new Float32Array(batch * size * 4);
+    const outScores = new Float32Array(batch * size);
+    const outClasses = new Float32Array(batch * size);
+    const valid = new Int32Array(batch);
+    const classBoxes = new Float64Array(n * 4);
+    const classScores = new Float64Array(n);
+    for (let im = 0; im < batch; im++) {
+      const found: { score: number; box: number; cls: number }[] = [];
+      for (let cls = 0; cls < classes; cls++) {
+        const qi = q === 1 ? 0 : cls;
+        for (let i = 0; i < n; i++) {
+          for (let k = 0; k < 4; k++) classBoxes[i * 4 + k] = b[((im * n + i) * q + qi) * 4 + k];
+          classScores[i] = s[(im * n + i) * classes + cls];
+        }
+        const sel = selectBoxes(
+          classScores,
+          perClass,
+          (i, j) => iou(classBoxes, i, j),
+          iouT,
+          scoreT,
+        );
+        sel.indices.forEach((box, k) => found.push({ score: sel.scores[k], box, cls }));
+      }
+      // Stable: equal scores keep class order, then selection order.
+      found.sort((x, y) => y.score - x.score);
+      const keep = found.slice(0, size);
+      valid[im] = keep.length;
+      keep.forEach((d, k) => {
+        const o = im * size + k;
+        outScores[o] = d.score;
+        outClasses[o] = d.cls;
+        const qi = q === 1 ? 0 : d.cls;
+        for (let c = 0; c < 4; c++) {
+          const v = b[((im * n + d.box) * q + qi) * 4 + c];
+          outBoxes[o * 4 + c] = clip ? Math.min(Math.max(v, 0), 1) : v;
+        }
+      });
+    }
+    return [
+      new NDArray("float32", [batch, size, 4], outBoxes),
+      new NDArray("float32", [batch, size], outScores),
+      new NDArray("float32", [batch, size], outClasses),
+      new NDArray("int32", [batch], valid),
+    ];
+  };
+});
