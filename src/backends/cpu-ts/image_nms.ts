@@ -290,7 +290,9 @@ cpuBackend.register("CombinedNonMaxSuppression", (node) => {
           iouT,
           scoreT,
         );
-        sel.indices.forEach((box, k) => found.push({ score: sel.scores[k], box, cls }));
+        sel.indices.forEach((box, k) => {
+          found.push({ score: sel.scores[k], box, cls });
+        });
       }
       // Stable: equal scores keep class order, then selection order.
       found.sort((x, y) => y.score - x.score);
