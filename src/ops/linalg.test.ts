@@ -846,6 +846,28 @@ describe.each(BACKENDS)("linalg on %s", (backend) => {
       expectArray(r[8], [17, 53]);
     });
 
+    it("einsum: the matrix-product path (floats) agrees with the general loop (int32)", async () => {
+      const vals = (n: number, seed: number) =>
+        Array.from({ length: n }, (_, i) => ((i * 7 + seed * 3) % 11) - 5);
+      const a = new tf.NDArray("int32", [2, 3, 4], Int32Array.from(vals(24, 1)));
+      const b = new tf.NDArray("int32", [2, 5, 4], Int32Array.from(vals(40, 2)));
+      const c = new tf.NDArray("int32", [4, 5], Int32Array.from(vals(20, 3)));
+      for (const [eq, x, y] of [
+        ["bij,bkj->kbi", a, b],
+        ["bij,jk->ibk", a, c],
+        ["bij,kl->lbikj", a, c],
+      ] as const) {
+        const [ints, floats] = await run(() => [
+          tf.einsum(eq, tf.constant(x), tf.constant(y)),
+          tf.einsum(eq, tf.cast(tf.constant(x), "float64"), tf.cast(tf.constant(y), "float64")),
+        ]);
+        expect(floats.shape).toEqual(ints.shape);
+        expect(Array.from(floats.data as Float64Array)).toEqual(
+          Array.from(ints.data as Int32Array),
+        );
+      }
+    });
+
     it("einsum with broadcasting ellipses", async () => {
       const a = [
         [
