@@ -266,18 +266,45 @@ export function readVariableOp(
 }
 
 /** Sets the variable to `value` (TF's AssignVariableOp); the op has no outputs. */
-export function assignVariableOp(handle: Tensor, value: TensorLike, name?: string): Operation {
-  return makeOp("AssignVariableOp", [handle, value], { dtype: handleData(handle)?.dtype }, name);
+export function assignVariableOp(
+  handle: Tensor,
+  value: TensorLike,
+  options: { name?: string } = {},
+): Operation {
+  return makeOp(
+    "AssignVariableOp",
+    [handle, value],
+    { dtype: handleData(handle)?.dtype },
+    options.name,
+  );
 }
-export function assignAddVariableOp(handle: Tensor, value: TensorLike, name?: string): Operation {
-  return makeOp("AssignAddVariableOp", [handle, value], { dtype: handleData(handle)?.dtype }, name);
+export function assignAddVariableOp(
+  handle: Tensor,
+  value: TensorLike,
+  options: { name?: string } = {},
+): Operation {
+  return makeOp(
+    "AssignAddVariableOp",
+    [handle, value],
+    { dtype: handleData(handle)?.dtype },
+    options.name,
+  );
 }
-export function assignSubVariableOp(handle: Tensor, value: TensorLike, name?: string): Operation {
-  return makeOp("AssignSubVariableOp", [handle, value], { dtype: handleData(handle)?.dtype }, name);
+export function assignSubVariableOp(
+  handle: Tensor,
+  value: TensorLike,
+  options: { name?: string } = {},
+): Operation {
+  return makeOp(
+    "AssignSubVariableOp",
+    [handle, value],
+    { dtype: handleData(handle)?.dtype },
+    options.name,
+  );
 }
 /** Whether the variable behind `handle` has a value in the session (TF's VarIsInitializedOp). */
-export function varIsInitializedOp(handle: Tensor, name?: string): Tensor {
-  return makeOp1("VarIsInitializedOp", [handle], {}, name);
+export function varIsInitializedOp(handle: Tensor, options: { name?: string } = {}): Tensor {
+  return makeOp1("VarIsInitializedOp", [handle], {}, options.name);
 }
 /** Deletes the variable's value from the session (TF's DestroyResourceOp). */
 export function destroyResourceOp(
@@ -460,8 +487,12 @@ export function stridedSliceAssign(
  * Increments an int32/int64 scalar variable until it reaches `limit` (then OutOfRangeError);
  * outputs the value before the increment (TF's tf.count_up_to).
  */
-export function countUpTo(ref: UpdateTarget, limit: number, name?: string): Tensor {
+export function countUpTo(
+  ref: UpdateTarget,
+  limit: number,
+  options: { name?: string } = {},
+): Tensor {
   const t = targetTensor(ref, "countUpTo: ref");
-  if (t.isRef) return makeOp1("CountUpTo", [t], { limit }, name);
-  return makeOp1("ResourceCountUpTo", [t], { limit, T: handleData(t)?.dtype }, name);
+  if (t.isRef) return makeOp1("CountUpTo", [t], { limit }, options.name);
+  return makeOp1("ResourceCountUpTo", [t], { limit, T: handleData(t)?.dtype }, options.name);
 }
