@@ -267,6 +267,7 @@ describe.each(BACKENDS)("linalg on %s", (backend) => {
         [0, 1, 0],
       ]);
       expectArray(b, [eye(2), eye(2)]);
+      expect(() => tf.eye(-1)).toThrow(tf.ValueError);
     });
   });
 

@@ -587,6 +587,11 @@ export function eye(
   options: { numColumns?: number; batchShape?: number[]; dtype?: DType; name?: string } = {},
 ): Tensor {
   const { numColumns = numRows, batchShape = [], dtype = "float32" } = options;
+  for (const d of [numRows, numColumns, ...batchShape]) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ValueError(`eye: sizes must be non-negative integers, got ${d}`);
+    }
+  }
   const g = graphOf([]);
   return g.nameScope(options.name ?? "eye", () => {
     const n = Math.min(numRows, numColumns);
