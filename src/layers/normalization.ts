@@ -1,10 +1,12 @@
 // tf.layers.BatchNormalization (TF 1.x's non-fused batch normalization).
 import { ValueError } from "../framework/errors.js";
 import type { Tensor } from "../framework/graph.js";
+import { NDArray } from "../framework/ndarray.js";
 import type { TensorShape } from "../framework/tensor_shape.js";
 import { where } from "../ops/array_index.js";
 import { reshape, zerosLike } from "../ops/array_shape.js";
 import { ones, zeros } from "../ops/initializers.js";
+import { fusedBatchNorm } from "../ops/nn_extra_api.js";
 import { moments, batchNormalization as nnBatchNorm } from "../ops/nn_ops.js";
 import { convertToTensor, makeOp1 } from "../ops/op_builder.js";
 import type { InitializerLike, Regularizer } from "../ops/variable_scope.js";
@@ -29,6 +31,12 @@ export interface BatchNormalizationOptions extends LayerOptions {
   movingVarianceInitializer?: InitializerLike;
   betaRegularizer?: Regularizer | null;
   gammaRegularizer?: Regularizer | null;
+  /**
+   * Use the fused kernel (FusedBatchNormV3; 4-D float32 input, axis 3 or 1), as TF's `fused=True`:
+   * the moving variance is then updated with the batch's unbiased variance. Default false (TF's
+   * default, None, picks the fused kernel for 4-D inputs).
+   */
+  fused?: boolean;
 }
 
 /**
@@ -114,6 +122,7 @@ export class BatchNormalization extends Layer {
       return axis === rank - 1 ? t : reshape(t, broadcastShape);
     };
     const training = trainingArg(options.training);
+    if (this.opts.fused) return this.fusedCall(inputs, training);
     let mean: Tensor;
     let variance: Tensor;
     const movingMean = this.movingMean!.value();
@@ -138,6 +147,36 @@ export class BatchNormalization extends Layer {
     );
     out.setShape(inputs.shape);
     return out;
+  }
+
+  /** TF's _fused_batch_norm: FusedBatchNormV3 with the batch's moments or the moving ones. */
+  private fusedCall(inputs: Tensor, training: boolean | Tensor): Tensor {
+    const rank = inputs.rank;
+    const axis = this.normAxis;
+    if (rank !== 4 || (axis !== 3 && axis !== 1))
+      throw new ValueError(
+        `fused batch normalization needs a 4-D input normalized over axis 3 or 1, got rank ${rank}, axis ${axis}`,
+      );
+    if (inputs.dtype !== "float32")
+      throw new ValueError(`fused batch normalization supports float32 only, got ${inputs.dtype}`);
+    const dim = inputs.shape.dim(axis)!;
+    const fill = (v: number) => new NDArray("float32", [dim], new Float32Array(dim).fill(v));
+    const gamma = this.gamma ? convertToTensor(this.gamma) : fill(1);
+    const beta = this.beta ? convertToTensor(this.beta) : fill(0);
+    const dataFormat = axis === 3 ? "NHWC" : "NCHW";
+    const opts = { epsilon: this.epsilon, dataFormat } as const;
+    const infer = () =>
+      fusedBatchNorm(inputs, gamma, beta, {
+        ...opts,
+        mean: this.movingMean!.value(),
+        variance: this.movingVariance!.value(),
+        isTraining: false,
+      })[0];
+    if (training === false) return infer();
+    const [y, mean, variance] = fusedBatchNorm(inputs, gamma, beta, opts);
+    this.addUpdate(this.movingAverageUpdate(this.movingMean!, mean, training));
+    this.addUpdate(this.movingAverageUpdate(this.movingVariance!, variance, training));
+    return training === true ? y : where(training, y, infer());
   }
 
   /** variable -= (variable - value) * (1 - momentum), only when `training` (TF's _assign_moving_average). */

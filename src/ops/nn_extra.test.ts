@@ -1072,6 +1072,48 @@ describe.each(BACKENDS)("nn_extra on %s", (backend) => {
   });
 });
 
+describe.each(BACKENDS)("tf.layers.batchNormalization({ fused: true }) on %s", (backend) => {
+  it("trains with FusedBatchNormV3, updating the moving variance with the unbiased one", async () => {
+    const g = new tf.Graph();
+    const { y, yDyn, layer, dGamma } = g.asDefault(() => {
+      // x [2, 1, 1, 2]: batch mean [2, 4], variance [1, 4] (biased) and [2, 8] (unbiased).
+      const x = f32([[[[1, 2]]], [[[3, 6]]]]);
+      const layer = new tf.layers.BatchNormalization({ momentum: 0.9, epsilon: 0, fused: true });
+      const y = layer.apply(x, { training: true });
+      const t = tf.placeholderWithDefault(false, [], "training");
+      const yDyn = layer.apply(x, { training: t });
+      const [dGamma] = tf.gradients(tf.reduceSum(tf.mul(y, f32([1, 2]))), [layer.gamma!.value()]);
+      return { y, yDyn, layer, dGamma };
+    });
+    expect(g.operations.some((o) => o.type === "FusedBatchNormV3")).toBe(true);
+    const sess = new tf.Session({ graph: g, backend });
+    await sess.run(g.asDefault(() => tf.globalVariablesInitializer()));
+    expectArray(await sess.run(y), [[[[-1, -1]]], [[[1, 1]]]], { tol: 1e-4 });
+    // d/dgamma of sum(w * x_hat): x_hat sums to 0 per channel.
+    expectArray(await sess.run(dGamma!), [0, 0], { tol: 1e-4 });
+    const updates = g.getCollection<tf.Tensor>(tf.GraphKeys.UPDATE_OPS);
+    expect(updates).toHaveLength(4);
+    await sess.run(updates.slice(0, 2));
+    const [mm, mv] = await sess.run([layer.movingMean!.value(), layer.movingVariance!.value()]);
+    expectArray(mm, [0.2, 0.4]);
+    expectArray(mv, [1.1, 1.7]);
+    // With the training tensor false: the moving averages, and no update.
+    const [inf] = await sess.run([yDyn, ...updates.slice(2)]);
+    expectArray(
+      inf,
+      [
+        [[[(1 - 0.2) / Math.sqrt(1.1), (2 - 0.4) / Math.sqrt(1.7)]]],
+        [[[(3 - 0.2) / Math.sqrt(1.1), (6 - 0.4) / Math.sqrt(1.7)]]],
+      ],
+      { tol: 1e-4 },
+    );
+    expectArray(await sess.run(layer.movingMean!.value()), [0.2, 0.4]);
+    expect(() =>
+      g.asDefault(() => tf.layers.batchNormalization(f32([[1, 2]]), { fused: true, name: "bad" })),
+    ).toThrow(/4-D input/);
+  });
+});
+
 describe("nn_extra run-time errors name the op and the shapes", () => {
   const x = (shape: number[]) => f64(nd(shape, Array(shape.reduce((a, b) => a * b, 1)).fill(1)));
   const cases: [string, () => tf.Tensor, RegExp][] = [
