@@ -1,6 +1,7 @@
 // The tf.strings namespace: re-exports of its builders under TensorFlow's names.
 export {
   asString,
+  ngrams,
   reduceJoin,
   regexFullMatch,
   regexReplace,

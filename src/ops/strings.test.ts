@@ -357,6 +357,49 @@ describe.each(BACKENDS)("string ops on %s", (backend) => {
     });
   });
 
+  describe("n-grams", () => {
+    test("TF docs examples: widths, padding, preserveShortSequences", async () => {
+      const r = await run(() => [
+        tf.strings.ngrams(S(["A", "B", "C", "D"]), 2),
+        tf.strings.ngrams(S(["A", "B", "C", "D"]), [1, 3]),
+        tf.strings.ngrams(S(["A", "B", "C", "D"]), 3, { padValues: ["LP", "RP"] }),
+        tf.strings.ngrams(S(["A", "B"]), 3, { padValues: ["LP", "RP"], paddingWidth: 1 }),
+        tf.strings.ngrams(S(["A", "B"]), 3, { preserveShortSequences: true }),
+        tf.strings.ngrams(
+          S([
+            ["a", "b", "c"],
+            ["d", "e", "f"],
+          ]),
+          2,
+          { separator: "_" },
+        ),
+      ]);
+      expectArray(r[0], ["A B", "B C", "C D"]);
+      expectArray(r[1], ["A", "B", "C", "D", "A B C", "B C D"]);
+      expectArray(r[2], ["LP LP A", "LP A B", "A B C", "B C D", "C D RP", "D RP RP"]);
+      expectArray(r[3], ["LP A B", "A B RP"]);
+      expectArray(r[4], ["A B"]);
+      expectArray(r[5], [
+        ["a_b", "b_c"],
+        ["d_e", "e_f"],
+      ]);
+    });
+    test("ragged rows through the raw op; bad splits", async () => {
+      const [g, splits] = await run(() =>
+        tf.stringNGrams(
+          S(["a", "b", "c", "d", "e"]),
+          tf.constant([0, 3, 3, 5], { dtype: "int64" }),
+          2,
+        ),
+      );
+      expectArray(g, ["a b", "b c", "d e"]);
+      expect(big(splits)).toEqual([0, 2, 2, 3]);
+      await expect(
+        run(() => tf.stringNGrams(S(["a"]), tf.constant([0, 2], { dtype: "int64" }), 2)[0]),
+      ).rejects.toThrow(/invalid data_splits/);
+    });
+  });
+
   test("UnicodeScript (TF docs: [1, 31, 38] -> Common)", async () => {
     const r = await run(() =>
       tf.strings.unicodeScript(

@@ -7,6 +7,7 @@ import { type Operation, Tensor } from "../framework/graph.js";
 import { registerOp, type ShapeFn } from "../framework/op_registry.js";
 import { TensorShape } from "../framework/tensor_shape.js";
 import "./compat_ops.js"; // StringJoin's registration
+import { constant } from "./basic.js";
 import { makeOp, makeOp1, type TensorLike } from "./op_builder.js";
 import { SparseTensor } from "./sparse_tensor.js";
 
@@ -70,6 +71,12 @@ registerOp("ReduceJoin", {
   },
 });
 registerOp("StringFormat", { shape: () => [] });
+registerOp("StringNGrams", {
+  shape: (c) => {
+    c.withRank(0, 1);
+    return [[null], c.withRank(1, 1)];
+  },
+});
 registerOp("ReadFile", {
   shape: (c) => {
     c.withRank(0, 0);
@@ -326,6 +333,85 @@ export function stringToHashBucketStrong(
 /** TF's legacy Hash64 of each string, mod numBuckets (deprecated in TF for the Fast/Strong ones). */
 export function stringToHashBucket(input: TensorLike, numBuckets: number, name?: string): Tensor {
   return makeOp1("StringToHashBucket", [input], { num_buckets: numBuckets }, name);
+}
+
+// ---- N-grams ----
+
+export interface NGramsOptions extends Named {
+  separator?: string;
+  /** [left, right] pad tokens; without them nothing is padded. */
+  padValues?: readonly [string, string] | string;
+  /** Pad tokens on each side (default: width - 1 when padValues are given). */
+  paddingWidth?: number;
+  preserveShortSequences?: boolean;
+}
+/** The raw op: n-grams of each row of a ragged tensor (data, rowSplits); [ngrams, their row splits]. */
+export function stringNGrams(
+  data: TensorLike,
+  dataSplits: TensorLike,
+  ngramWidths: number | readonly number[],
+  options: NGramsOptions = {},
+): [Tensor, Tensor] {
+  const pads = options.padValues;
+  const [left, right] =
+    pads === undefined ? ["", ""] : typeof pads === "string" ? [pads, pads] : pads;
+  if (options.paddingWidth !== undefined && options.paddingWidth < 1)
+    throw new ValueError(`ngrams: paddingWidth must be at least 1, got ${options.paddingWidth}`);
+  const splits =
+    dataSplits instanceof Tensor ? dataSplits : makeOp1("Cast", [dataSplits], { DstT: "int64" });
+  const op = makeOp(
+    "StringNGrams",
+    [data, splits],
+    {
+      separator: options.separator ?? " ",
+      ngram_widths: typeof ngramWidths === "number" ? [ngramWidths] : [...ngramWidths],
+      left_pad: left,
+      right_pad: right,
+      pad_width: pads === undefined ? 0 : (options.paddingWidth ?? -1),
+      preserve_short_sequences: options.preserveShortSequences ?? false,
+    },
+    options.name,
+  );
+  return [op.outputs[0], op.outputs[1]];
+}
+/**
+ * tf.strings.ngrams of a vector (one sequence) or a matrix (one sequence per row; every row has
+ * the same number of n-grams, so the result is a matrix too).
+ */
+export function ngrams(
+  data: TensorLike,
+  ngramWidth: number | readonly number[],
+  options: NGramsOptions = {},
+): Tensor {
+  const x = makeOp1("Identity", [data]);
+  const rank = x.shape.rank;
+  if (rank !== 1 && rank !== 2)
+    throw new ValueError(`ngrams: data must be a vector or a matrix, got shape ${x.shape}`);
+  const shape = makeOp1("Shape", [x], { out_type: "int64" });
+  const dim = (i: number) =>
+    makeOp1("StridedSlice", [shape, [i], [i + 1], [1]], { shrink_axis_mask: 1, Index: "int32" });
+  const zero = constant(0, { dtype: "int64" });
+  // Row splits: [0, n] for a vector; 0, cols, 2 cols, ... for a matrix.
+  const splits =
+    rank === 1
+      ? makeOp1("Pack", [[zero, dim(0)]], { axis: 0 })
+      : makeOp1("Range", [
+          zero,
+          makeOp1("AddV2", [makeOp1("Mul", [dim(0), dim(1)]), constant(1, { dtype: "int64" })]),
+          dim(1),
+        ]);
+  const [out] = stringNGrams(
+    makeOp1("Reshape", [x, [-1]], { Tshape: "int32" }),
+    splits,
+    ngramWidth,
+    options,
+  );
+  return rank === 1
+    ? out
+    : makeOp1("Reshape", [
+        out,
+        makeOp1("Pack", [[dim(0), constant(-1, { dtype: "int64" })]], { axis: 0 }),
+      ]);
 }
 
 // ---- Unicode ----

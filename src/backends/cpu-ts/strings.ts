@@ -15,6 +15,7 @@ import { sipHash24, tfHash64 } from "./string_hash.js";
 import { re2Rewrite, re2ToRegExp } from "./string_regex.js";
 import "./string_format.js";
 import "./string_files.js";
+import "./string_ngrams.js";
 import "./unicode_script.js";
 
 const encoder = new TextEncoder();
