@@ -854,3 +854,41 @@ describe("more ops", () => {
     expect(Math.abs((r.data as Uint8Array)[0] - 90)).toBeLessThanOrEqual(3);
   });
 });
+
+describe("ScaleAndTranslate", () => {
+  const st = (
+    x: number[][],
+    size: number[],
+    scale: number[],
+    tr: number[],
+    kernelType: tf.image.SamplingKernelType,
+    antialias = true,
+  ) =>
+    run1(() => tf.image.scaleAndTranslate(c(img(x)), size, scale, tr, { kernelType, antialias }));
+  it("samples (x + 0.5) / scale - translation / scale with normalised kernel weights", async () => {
+    // Triangle upscaling by 2 is half-pixel bilinear: samples 0.25, 0.75, 1.25, 1.75.
+    expectArray(await st([[0, 1]], [1, 4], [1, 2], [0, 0], "triangle"), img([[0, 0.25, 0.75, 1]]));
+    // Box downscaling by 2 with antialiasing (kernel widened by 2) averages pixel pairs.
+    expectArray(await st([[1, 2, 3, 4]], [1, 2], [1, 0.5], [0, 0], "box"), img([[1.5, 3.5]]));
+    // Shifted right by one pixel: the first sample (-0.5) is outside the image and gives 0.
+    expectArray(await st([[5, 6, 7]], [1, 3], [1, 1], [0, 1], "triangle"), img([[0, 5, 6]]));
+    // Lanczos3 at integer-aligned samples (scale 1) is the identity.
+    expectArray(await st([[1, 4, 2, 8]], [1, 4], [1, 1], [0, 0], "lanczos3"), img([[1, 4, 2, 8]]), {
+      tol: 1e-4,
+    });
+  });
+  it("rejects unknown kernels and non-positive scales; gradient", async () => {
+    await expect(
+      st([[1]], [1, 1], [1, 1], [0, 0], "nope" as tf.image.SamplingKernelType),
+    ).rejects.toThrow(/Unrecognized kernel type/);
+    await expect(st([[1]], [1, 1], [0, 1], [0, 0], "box")).rejects.toThrow(
+      /Scale must be greater than zero/,
+    );
+    for (const kernelType of ["lanczos3", "keyscubic", "gaussian"] as const)
+      await checkGradient(
+        (x) => tf.image.scaleAndTranslate(x, [4, 5], [1.3, 0.7], [0.2, -0.4], { kernelType }),
+        [{ shape: [1, 3, 6, 2] }],
+        F32,
+      );
+  });
+});

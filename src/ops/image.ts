@@ -9,6 +9,7 @@ import {
   resizeBicubicGradient,
   resizeBilinearGradient,
   resizeNearestGradient,
+  scaleAndTranslateGradient,
 } from "./image_grad.js";
 
 // ---- Shape helpers ----
@@ -292,3 +293,28 @@ const sampleShape = (c: ShapeContext): TensorShape[] => {
 };
 registerOp("SampleDistortedBoundingBox", { shape: sampleShape });
 registerOp("SampleDistortedBoundingBoxV2", { shape: sampleShape });
+
+// ---- ScaleAndTranslate ----
+
+const pairInput = (c: ShapeContext, i: number) => {
+  const s = c.withRank(i, 1);
+  if (s.dim(0) !== null && s.dim(0) !== 2)
+    c.fail(`${c.op.def.inputs[i].name} must have 2 elements, got ${s.dim(0)}`);
+};
+registerOp("ScaleAndTranslate", {
+  shape: (c) => {
+    const x = c.withRank(0, 4);
+    const [h, w] = sizeVector(c, 1, 2, "size");
+    pairInput(c, 2);
+    pairInput(c, 3);
+    return new TensorShape([x.dim(0), h, w, x.dim(3)]);
+  },
+  gradient: scaleAndTranslateGradient,
+});
+registerOp("ScaleAndTranslateGrad", {
+  shape: (c) => {
+    pairInput(c, 2);
+    pairInput(c, 3);
+    return resizeGradShape(c);
+  },
+});

@@ -493,3 +493,39 @@ export function encodeJpegVariableQuality(
     options.name ?? "EncodeJpegVariableQuality",
   );
 }
+
+export type SamplingKernelType =
+  | "lanczos1"
+  | "lanczos3"
+  | "lanczos5"
+  | "gaussian"
+  | "box"
+  | "triangle"
+  | "keyscubic"
+  | "mitchellcubic";
+
+/**
+ * Resamples images to `size` with the input scaled by `scale` and shifted by `translation`
+ * ([y, x] each) under a sampling kernel (tf.raw_ops.ScaleAndTranslate, behind TF2's
+ * tf.image.resize); antialiasing widens the kernel when downscaling.
+ */
+export function scaleAndTranslate(
+  images: TensorLike,
+  size: TensorLike,
+  scale: TensorLike,
+  translation: TensorLike,
+  options: { kernelType?: SamplingKernelType; antialias?: boolean; name?: string } = {},
+): Tensor {
+  const g = graphOf([images, size, scale, translation]);
+  return makeOp1(
+    "ScaleAndTranslate",
+    [
+      convertToTensor(images, undefined, undefined, g),
+      convertToTensor(size, "int32", undefined, g),
+      convertToTensor(scale, "float32", undefined, g),
+      convertToTensor(translation, "float32", undefined, g),
+    ],
+    { kernel_type: options.kernelType ?? "lanczos3", antialias: options.antialias ?? true },
+    options.name ?? "ScaleAndTranslate",
+  );
+}

@@ -63,3 +63,21 @@ export function cropAndResizeGradient(op: Operation, [dy]: (Tensor | null)[]): (
   const dBoxes = makeOp1("CropAndResizeGradBoxes", [dy, image, boxes, boxInd]);
   return [dImage, dBoxes, null, null];
 }
+
+/** ScaleAndTranslate: the image gradient (the adjoint resampling); none for size, scale, translation. */
+export function scaleAndTranslateGradient(
+  op: Operation,
+  [dy]: (Tensor | null)[],
+): (Tensor | null)[] {
+  const [x, , scale, translation] = op.inputs;
+  if (!dy || x.dtype !== "float32") return [null, null, null, null];
+  return [
+    makeOp1("ScaleAndTranslateGrad", [dy, x, scale, translation], {
+      kernel_type: op.attrs.kernel_type ?? "lanczos3",
+      antialias: op.attrs.antialias ?? true,
+    }),
+    null,
+    null,
+    null,
+  ];
+}

@@ -19,6 +19,14 @@ export const CHECKS: GradChecks = {
     (x) => tf.image.resizeNearestNeighbor(x, [5, 3], { alignCorners: true }),
     [s(1, 3, 4, 2)],
   ],
+  ScaleAndTranslate: [
+    (x) =>
+      tf.image.scaleAndTranslate(x, [4, 5], [1.3, 0.7], [0.2, -0.4], {
+        kernelType: "mitchellcubic",
+      }),
+    [s(1, 3, 6, 2)],
+    F32,
+  ],
   CropAndResize: [
     (x, b) => tf.image.cropAndResize(x, tf.cast(b, "float32"), [0, 1], [3, 2]),
     [s(2, 4, 5, 2), { shape: [2, 4], values: [0.1, 0.2, 0.7, 0.9, 0.3, 0.05, 0.85, 0.6] }],

@@ -6,3 +6,4 @@ import "./image_crop.js";
 import "./image_nms.js";
 import "./image_codecs.js";
 import "./image_random.js";
+import "./image_scale.js";
