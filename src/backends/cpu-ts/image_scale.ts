@@ -15,6 +15,7 @@ interface SamplingKernel {
   f: (x: number) => number;
 }
 
+// biome-ignore lint/suspicious/noApproximativeNumericConstant: the value TF's kernels use
 const PI = 3.14159265359;
 const lanczos = (radius: number): SamplingKernel => ({
   radius,
