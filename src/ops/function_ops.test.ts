@@ -75,6 +75,40 @@ describe("tf.defun", () => {
     expectArray(await run(g2, "ThreeXMinusOne:0", { "x:0": [1, 2] }), [2, 5]);
   });
 
+  test("calls inside tf.whileLoop and tf.cond run in their frame and branch", async () => {
+    const g = new tf.Graph();
+    // f(a) = 2a + 1 and k(a) = 5: their constants must run in the loop's frame / taken branch.
+    const f = tf.defun((a: tf.Tensor) => tf.add(tf.mul(a, 2), 1), {
+      inputTypes: ["float32"],
+      name: "TwoAPlusOne",
+      shapeFunc: (op) => [op.inputs[0].shape],
+    });
+    const k = tf.defun((_a: tf.Tensor) => tf.constant(5), {
+      inputTypes: ["float32"],
+      name: "Five",
+    });
+    const { w, c } = g.asDefault(() => {
+      const p = tf.placeholder("bool", [], "p");
+      const [, w] = tf.whileLoop(
+        (i: tf.Tensor) => tf.less(i, 3),
+        (i: tf.Tensor, x: tf.Tensor) => [tf.add(i, 1), f(x) as tf.Tensor],
+        [tf.constant(0), tf.constant(1)],
+      ) as tf.Tensor[];
+      const x = tf.constant(7);
+      const c = tf.cond(
+        p,
+        () => k(x) as tf.Tensor,
+        () => tf.neg(x),
+      );
+      return { w, c };
+    });
+    const sess = new tf.Session({ graph: g });
+    // x: 1 → 3 → 7 → 15
+    expect(((await sess.run(w, { p: true })) as tf.NDArray).item()).toBe(15);
+    expect(((await sess.run(c, { p: true })) as tf.NDArray).item()).toBe(5);
+    expect(((await sess.run(c, { p: false })) as tf.NDArray).item()).toBe(-7);
+  });
+
   test("bad calls", () => {
     const g = new tf.Graph();
     const f = tf.defun((a: tf.Tensor) => a, { inputTypes: ["float32"], name: "Id1" });

@@ -8,7 +8,7 @@ import { functionCallHooks, Graph, type Operation, type Tensor } from "../framew
 import type { FuncAttr } from "../framework/op_def.js";
 import { type GradientFn, registerOp } from "../framework/op_registry.js";
 import type { ShapeContext } from "../framework/shape_inference.js";
-import { TensorShape } from "../framework/tensor_shape.js";
+import { type ShapeLike, TensorShape } from "../framework/tensor_shape.js";
 import { addFunction, graphToFunctionDef } from "../io/function_library.js";
 import { zerosLike } from "./array_shape.js";
 import { convertToTensor, graphOf, type TensorLike } from "./op_builder.js";
@@ -90,6 +90,8 @@ export interface DefunOptions {
   gradFunc?: GradientFn;
   /** Argument names in the FunctionDef (default arg0, arg1, ...). */
   argNames?: readonly string[];
+  /** The static shapes of a call's outputs (TF's shape_func); by default they are unknown. */
+  shapeFunc?: (op: Operation) => readonly ShapeLike[];
 }
 
 /** A graph function: calling it adds a call node to the arguments' graph. */
@@ -160,8 +162,9 @@ export function defun(
     addToGraph(graph);
     const inputs = args.map((a, i) => convertToTensor(a, options.inputTypes[i], undefined, graph));
     const op = graph.createOp(functionName, inputs, {}, functionName);
-    body!.outputs.forEach((t, i) => {
-      op.outputs[i].setShape(t.shape);
+    const shapes = options.shapeFunc?.(op) ?? body!.outputs.map((t) => t.shape);
+    shapes.forEach((shape, i) => {
+      op.outputs[i]?.setShape(shape);
     });
     if (op.outputs.length === 0) return op;
     return op.outputs.length === 1 ? op.outputs[0] : [...op.outputs];

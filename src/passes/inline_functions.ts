@@ -252,6 +252,14 @@ export class Lowering {
       argMap.set(a.name, ts);
       args.push(...ts);
     });
+    // Body nodes without inputs run once the arguments are there: in their frame and branch,
+    // and not at all when an argument is dead (a call is strict, as in TensorFlow).
+    const bodyAnchor =
+      args.length > 0
+        ? this.prim("NoOp", [], {}, `${scope}/arguments`, {
+            controls: [...new Set(args.map((t) => t.op))],
+          })
+        : anchor;
     const done = new Map<
       string,
       { emitted: Emitted; def: OpDef; attrs: Record<string, AttrValue> }
@@ -294,12 +302,12 @@ export class Lowering {
       }
       const ins = n.inputs.map((r) => resolve(r, where));
       let controls = n.controlInputs.map((c) => done.get(c)!.emitted.op);
-      if (ins.length === 0 && controls.length === 0 && anchor) controls = [anchor];
+      if (ins.length === 0 && controls.length === 0 && bodyAnchor) controls = [bodyAnchor];
       let emitted: Emitted;
       try {
         emitted = this.emit(n.op, attrs, ins, controls, `${scope}/${n.name}`, inner, {
           device: n.device,
-          anchor,
+          anchor: bodyAnchor,
         });
       } catch (e) {
         if (e instanceof InvalidArgumentError && !/^(Function|Node) '/.test(e.message))
