@@ -187,10 +187,8 @@ function checkScatterNd(c: ShapeContext, varShape: TensorShape): void {
 }
 
 /** The scatter operations: each has a ref form (Scatter*) and a resource form (ResourceScatter*). */
-export const SCATTER_KINDS = ["Add", "Sub", "Mul", "Div", "Min", "Max", "Update"] as const;
-export type ScatterKind = (typeof SCATTER_KINDS)[number];
-export const SCATTER_ND_KINDS = ["Add", "Sub", "Update"] as const;
-export type ScatterNdKind = (typeof SCATTER_ND_KINDS)[number];
+const SCATTER_KINDS = ["Add", "Sub", "Mul", "Div", "Min", "Max", "Update"] as const;
+const SCATTER_ND_KINDS = ["Add", "Sub", "Update"] as const;
 
 for (const k of SCATTER_KINDS) {
   registerOp(`Scatter${k}`, {
