@@ -120,4 +120,40 @@ describe("function libraries through GraphDefs", () => {
     const v = await new tf.Session({ graph: g2 }).run("Sq:0", { "x:0": [3, -4] });
     expectArray(v as tf.NDArray, [9, 16]);
   });
+
+  test("a GradientDef names the function tf.gradients calls for a function's gradient", async () => {
+    // AddOneGrad(x, dy) = 10·dy: deliberately not the true gradient (1), to see it is used.
+    const grad = `function {
+      signature { name: "AddOneGrad" input_arg { name: "x" ${F} } input_arg { name: "dy" ${F} } output_arg { name: "dx" ${F} } }
+      node_def { name: "ten" op: "Const" ${attr("dtype", F)} ${attr("value", "tensor { dtype: DT_FLOAT tensor_shape {} float_val: 10 }")} }
+      node_def { name: "m" op: "Mul" input: "dy" input: "ten:output:0" ${attr("T", F)} }
+      ret { key: "dx" value: "m:z:0" } }`;
+    const g = new tf.Graph();
+    tf.importGraphDef(
+      `${x} node { name: "c" op: "AddOne" input: "x" }
+       library { ${addOne()} ${grad} gradient { function_name: "AddOne" gradient_func: "AddOneGrad" } }`,
+      { graph: g, name: "" },
+    );
+    const [dx] = g.asDefault(() =>
+      tf.gradients(g.getTensorByName("c:0"), g.getTensorByName("x:0")),
+    );
+    expect(dx!.op.type).toBe("AddOneGrad");
+    expectArray(
+      (await new tf.Session({ graph: g }).run(dx!, { "x:0": [1, 2] })) as tf.NDArray,
+      [10, 10],
+    );
+  });
+
+  test("the UnimplementedError names the file a MetaGraph came from", () => {
+    const g = new tf.Graph();
+    g.asDefault(() => {
+      const a = tf.placeholder("float32", [4, 2], "a");
+      g.createOp("AudioSpectrogram", [a], { window_size: 2, stride: 1 }, "spec");
+    });
+    const file = join(mkdtempSync(join(tmpdir(), "tg-fn-")), "odd.meta");
+    tf.train.exportMetaGraph(file, { graph: g });
+    expect(() => tf.train.importMetaGraph(file, { graph: new tf.Graph() })).toThrow(
+      /GraphDef from '.*odd\.meta' uses 1 op type\(s\) that tensorgraph does not implement: 'AudioSpectrogram' \(node 'spec'\)/,
+    );
+  });
 });
