@@ -289,6 +289,18 @@ describe.each(BACKENDS)("lookup tables on %s", (backend) => {
     expect(big(n)).toEqual([2]);
   });
 
+  test("a table is made in its initializer's graph", async () => {
+    const g = new tf.Graph();
+    const init = g.asDefault(() => new tf.lookup.KeyValueTensorInitializer(S(["k"]), I64([3])));
+    const table = new tf.lookup.StaticHashTable(init, -1);
+    expect(table.resourceHandle.graph).toBe(g);
+    expect(g.getCollection("table_initializer")).toEqual([table.initializer]);
+    const find = g.asDefault(() => table.lookup(S(["k", "j"])));
+    const sess = new tf.Session({ graph: g, backend });
+    await sess.run(table.initializer);
+    expect(big(await sess.run(find))).toEqual([3, -1]);
+  });
+
   test("tablesInitializer with no tables is a no-op", async () => {
     const g = new tf.Graph();
     const op = g.asDefault(() => tf.tablesInitializer());

@@ -4,7 +4,7 @@
 // ops (HashTable, LookupTableFind... with ref string handles) are registered for imported graphs.
 import type { DType } from "../framework/dtypes.js";
 import { ValueError } from "../framework/errors.js";
-import { GraphKeys, type Operation, type Tensor } from "../framework/graph.js";
+import { type Graph, GraphKeys, type Operation, type Tensor } from "../framework/graph.js";
 import { registerOp, type ShapeFn } from "../framework/op_registry.js";
 import { TensorShape } from "../framework/tensor_shape.js";
 import { constant, group, noOp } from "./basic.js";
@@ -106,6 +106,8 @@ abstract class LookupInterface {
 
 /** How a table is filled: creates the initializing op for a table. */
 export interface TableInitializer {
+  /** The graph the initializer's tensors are in (the table is made there too). */
+  readonly graph: Graph;
   readonly keyDtype: DType;
   readonly valueDtype: DType;
   initialize(table: Tensor): Operation;
@@ -125,6 +127,9 @@ export class KeyValueTensorInitializer implements TableInitializer {
     this.keys = convertToTensor(keys, options.keyDtype, "keys", g);
     this.values = convertToTensor(values, options.valueDtype, "values", g);
     this.opName = options.name;
+  }
+  get graph(): Graph {
+    return this.keys.graph;
   }
   get keyDtype(): DType {
     return this.keys.dtype;
@@ -172,6 +177,9 @@ export class TextFileInitializer implements TableInitializer {
       throw new ValueError("TextFileInitializer: WHOLE_LINE keys must be strings");
     this.filename = convertToTensor(filename, "string", "asset_filepath");
   }
+  get graph(): Graph {
+    return this.filename.graph;
+  }
   initialize(table: Tensor): Operation {
     const op = makeOp(
       "InitializeTableFromTextFileV2",
@@ -195,18 +203,22 @@ export class TextFileInitializer implements TableInitializer {
 export class StaticHashTable extends LookupInterface {
   readonly initializer: Operation;
   constructor(initializer: TableInitializer, defaultValue: TensorLike, options: Named = {}) {
-    const g = graphOf([defaultValue]);
-    const [handle, def] = g.nameScope(options.name ?? "hash_table", () => {
-      const h = makeOp1(
-        "HashTableV2",
-        [],
-        { key_dtype: initializer.keyDtype, value_dtype: initializer.valueDtype },
-        "hash_table",
-      );
-      return [h, convertToTensor(defaultValue, initializer.valueDtype, "Const")];
-    });
+    const g = initializer.graph;
+    const [handle, def] = g.asDefault(() =>
+      g.nameScope(options.name ?? "hash_table", () => [
+        makeOp1(
+          "HashTableV2",
+          [],
+          { key_dtype: initializer.keyDtype, value_dtype: initializer.valueDtype },
+          "hash_table",
+        ),
+        convertToTensor(defaultValue, initializer.valueDtype, "Const", g),
+      ]),
+    );
     super(handle, initializer.keyDtype, initializer.valueDtype, def);
-    this.initializer = g.nameScope(this.name, () => initializer.initialize(handle));
+    this.initializer = g.asDefault(() =>
+      g.nameScope(this.name, () => initializer.initialize(handle)),
+    );
   }
 }
 
@@ -250,12 +262,15 @@ abstract class MutableTable extends LookupInterface {
 /** A table that can be inserted into and removed from (TF's MutableHashTable). */
 export class MutableHashTable extends MutableTable {
   constructor(keyDtype: DType, valueDtype: DType, defaultValue: TensorLike, options: Named = {}) {
-    const def = convertToTensor(defaultValue, valueDtype, "default_value", graphOf([defaultValue]));
-    const handle = makeOp1(
-      "MutableHashTableV2",
-      [],
-      { key_dtype: keyDtype, value_dtype: valueDtype },
-      options.name ?? "MutableHashTable",
+    const g = graphOf([defaultValue]);
+    const def = convertToTensor(defaultValue, valueDtype, "default_value", g);
+    const handle = g.asDefault(() =>
+      makeOp1(
+        "MutableHashTableV2",
+        [],
+        { key_dtype: keyDtype, value_dtype: valueDtype },
+        options.name ?? "MutableHashTable",
+      ),
     );
     super(handle, keyDtype, valueDtype, def);
   }
