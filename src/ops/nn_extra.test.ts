@@ -1029,6 +1029,36 @@ describe.each(BACKENDS)("nn_extra on %s", (backend) => {
       ).rejects.toThrow(/batch index/);
     });
 
+    it("CTCGreedyDecoder: best path, blanks dropped, repeats merged or not", async () => {
+      // [time 4, batch 2, classes 3] (blank = 2): batch 0 picks 0, 0, 2, 1; batch 1 (length 2) 1, 2.
+      const pick = [
+        [0, 1],
+        [0, 2],
+        [2, 0],
+        [1, 0],
+      ];
+      const top = [
+        [0.5, 0.9],
+        [0.6, 0.8],
+        [0.7, 0.1],
+        [0.4, 0.2],
+      ];
+      const x = pick.map((row, t) =>
+        row.map((k, b) => [0, 1, 2].map((c) => (c === k ? top[t][b] : 0))),
+      );
+      const [[[merged], lp], [[plain]]] = await run(() => [
+        tf.nn.ctcGreedyDecoder(f64(x), i32([4, 2])),
+        tf.nn.ctcGreedyDecoder(f64(x), i32([4, 2]), false),
+      ]);
+      const ints = (t: tf.NDArray) => Array.from(t.data as BigInt64Array, Number);
+      expect(ints(merged.indices)).toEqual([0, 0, 0, 1, 1, 0]);
+      expect(ints(merged.values)).toEqual([0, 1, 1]);
+      expect(ints(merged.denseShape)).toEqual([2, 2]);
+      expect(ints(plain.values)).toEqual([0, 0, 1, 1]);
+      expect(ints(plain.denseShape)).toEqual([2, 3]);
+      expectArray(lp, [[-(0.5 + 0.6 + 0.7 + 0.4)], [-(0.9 + 0.8)]]);
+    });
+
     it("gradient: batch of 2 with different lengths, batch-major inputs", async () => {
       const labels = () => ({
         indices: i64([

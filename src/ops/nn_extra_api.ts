@@ -631,3 +631,27 @@ export function erosion2d(
     return makeOp1("Neg", [d]);
   });
 }
+
+/** A decoded batch of label sequences in sparse form (a SparseTensor's parts). */
+export type DecodedSparse = { indices: Tensor; values: Tensor; denseShape: Tensor };
+
+/**
+ * Greedy CTC decoding (tf.nn.ctc_greedy_decoder): the most likely class at each step, blanks
+ * (the last class) removed and, with mergeRepeated (default true), repeats merged. Returns
+ * [[decoded], negSumLogits] with negSumLogits [batch, 1] = -(sum over steps of the max input).
+ */
+export function ctcGreedyDecoder(
+  inputs: TensorLike,
+  sequenceLength: TensorLike,
+  mergeRepeated = true,
+  options: { name?: string } = {},
+): [[DecodedSparse], Tensor] {
+  const op = makeOp(
+    "CTCGreedyDecoder",
+    [inputs, sequenceLength],
+    { merge_repeated: mergeRepeated },
+    options.name ?? "CTCGreedyDecoder",
+  );
+  const [indices, values, denseShape, logProb] = op.outputs;
+  return [[{ indices, values, denseShape }], logProb];
+}

@@ -31,3 +31,17 @@ registerOp("CTCLoss", {
     return [makeOp1("Mul", [makeOp1("ExpandDims", [gradLoss, -1]), g]), null, null, null];
   },
 });
+
+registerOp("CTCGreedyDecoder", {
+  shape: (c) => {
+    const x = c.withRank(0, 3);
+    const len = c.withRank(1, 1);
+    const batch = c.mergeDim(x.dim(1), len.dim(0), "Batch size of inputs and sequence_length");
+    return [
+      new TensorShape([null, 2]),
+      new TensorShape([null]),
+      new TensorShape([2]),
+      new TensorShape([batch, 1]),
+    ];
+  },
+});

@@ -179,3 +179,63 @@ cpuBackend.register("CTCLoss", (node) => {
     return [new NDArray(x.dtype, [batch], loss), new NDArray(x.dtype, x.shape, grad)];
   };
 });
+
+// Greedy (best path) decoding: the most likely class at each step, blanks dropped (and repeats
+// merged with merge_repeated); log_probability is -(sum over steps of the largest input), as TF.
+cpuBackend.register("CTCGreedyDecoder", (node) => {
+  const merge = node.attrs.merge_repeated === true;
+  return (inputs) => {
+    const x = arr(inputs[0]);
+    const seqLen = arr(inputs[1]);
+    if (x.rank !== 3)
+      throw new InvalidArgumentError(
+        `${node.type}: inputs must be 3-D, got ${shapeString(x.shape)}`,
+      );
+    const [maxTime, batch, classes] = x.shape;
+    if (seqLen.rank !== 1 || seqLen.size !== batch)
+      throw new InvalidArgumentError(
+        `${node.type}: sequence_length must be [batch_size] = [${batch}], got ${shapeString(seqLen.shape)}`,
+      );
+    const len = seqLen.data as Int32Array;
+    const src = x.data as Floats;
+    const blank = classes - 1;
+    const logProb = floats(x.dtype, batch, node.type);
+    const decoded: number[][] = [];
+    for (let b = 0; b < batch; b++) {
+      if (len[b] < 0 || len[b] > maxTime)
+        throw new InvalidArgumentError(
+          `${node.type}: sequence_length(${b}) must be in [0, max_time = ${maxTime}], got ${len[b]}`,
+        );
+      const seq: number[] = [];
+      let prev = -1;
+      let sum = 0;
+      for (let t = 0; t < len[b]; t++) {
+        const o = (t * batch + b) * classes;
+        let best = 0;
+        for (let k = 1; k < classes; k++) if (src[o + k] > src[o + best]) best = k;
+        sum += src[o + best];
+        if (best !== blank && !(merge && best === prev)) seq.push(best);
+        prev = best;
+      }
+      logProb[b] = -sum;
+      decoded.push(seq);
+    }
+    const total = decoded.reduce((a, s) => a + s.length, 0);
+    const indices = new BigInt64Array(2 * total);
+    const values = new BigInt64Array(total);
+    let i = 0;
+    for (let b = 0; b < batch; b++)
+      for (let j = 0; j < decoded[b].length; j++, i++) {
+        indices[2 * i] = BigInt(b);
+        indices[2 * i + 1] = BigInt(j);
+        values[i] = BigInt(decoded[b][j]);
+      }
+    const width = Math.max(0, ...decoded.map((s) => s.length));
+    return [
+      new NDArray("int64", [total, 2], indices),
+      new NDArray("int64", [total], values),
+      new NDArray("int64", [2], BigInt64Array.from([BigInt(batch), BigInt(width)])),
+      new NDArray(x.dtype, [batch, 1], logProb),
+    ];
+  };
+});
