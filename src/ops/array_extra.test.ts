@@ -1010,6 +1010,112 @@ describe.each(BACKENDS)("array extra ops on %s", (backend) => {
     });
   });
 
+  describe("ExtractVolumePatches, ConjugateTranspose, DeepCopy", () => {
+    test("volume patches: VALID whole volume, SAME zero padding (worked by hand)", async () => {
+      const [a, b] = await run(() => [
+        tf.extractVolumePatches(
+          tf.reshape(c(iota(8)), [1, 2, 2, 2, 1]),
+          [1, 2, 2, 2, 1],
+          [1, 1, 1, 1, 1],
+          "VALID",
+        ),
+        tf.extractVolumePatches(
+          tf.reshape(c([1, 2]), [1, 1, 2, 1, 1]),
+          [1, 1, 2, 1, 1],
+          [1, 1, 1, 1, 1],
+          "SAME",
+        ),
+      ]);
+      expectArray(a, [[[[iota(8)]]]]);
+      expectArray(b, [[[[[1, 2]], [[2, 0]]]]]);
+      inferOk("ExtractVolumePatches", "[?,4,5,6,2]", "[?,2,3,6,8]", {
+        ksizes: [1, 2, 2, 1, 1],
+        strides: [1, 2, 2, 1, 1],
+        padding: "SAME",
+      });
+      inferErr("ExtractVolumePatches", "[1,4,4,4,1]", /only supports strides across space/, {
+        ksizes: [1, 2, 2, 2, 1],
+        strides: [2, 1, 1, 1, 1],
+        padding: "VALID",
+      });
+    });
+    test("ConjugateTranspose of reals is a transpose; DeepCopy copies", async () => {
+      const [t, d] = await run(() => [
+        tf.conjugateTranspose(
+          c([
+            [1, 2, 3],
+            [4, 5, 6],
+          ]),
+          [1, 0],
+        ),
+        op("DeepCopy", [c([1, 2])]).outputs[0],
+      ]);
+      expectArray(t, [
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ]);
+      expectArray(d, [1, 2]);
+      inferOk(
+        "ConjugateTranspose",
+        "[2,3,4];[3]",
+        "[4,2,3]",
+        {},
+        {
+          dtypes: ["float32", "int32"],
+          constInputs: { 1: nd("int32", [3], [2, 0, 1]) },
+        },
+      );
+    });
+  });
+
+  describe("QuantizeAndDequantize", () => {
+    test("V2: range [-10, 5] with 8 signed bits (TF docs): scale 12.8 from the min side", async () => {
+      // 128 / 10 < 127 / 5, so scale = 12.8, 1/scale = 0.078125 and max widens to 127 / 12.8.
+      const r = await run(() =>
+        tf.quantizeAndDequantize(c([-10, -1, 0, 1.04, 5, 12]), -10, 5, { rangeGiven: true }),
+      );
+      expectArray(r, [-10, -1.015625, 0, 1.015625, 5, 9.921875]);
+    });
+    test("round modes, unsigned, narrow range, range from the data (worked by hand)", async () => {
+      const x = () => c([2.5, 3.5, -1, 300], "float64");
+      const [even, up, data, narrow] = await run(() => [
+        tf.quantizeAndDequantize(x(), 0, 255, { signedInput: false, rangeGiven: true }),
+        tf.quantizeAndDequantize(x(), 0, 255, {
+          signedInput: false,
+          rangeGiven: true,
+          roundMode: "HALF_UP",
+        }),
+        // min -1, max 2: 128 / 1 > 127 / 2, so scale = 63.5 from the max side; -63.5 rounds to -64.
+        tf.quantizeAndDequantize(c([-1, 0.5, 2]), 0, 0),
+        tf.quantizeAndDequantize(c([-1, 0.3]), -1, 1, { rangeGiven: true, narrowRange: true }),
+      ]);
+      expectArray(even, [2, 4, 0, 255]);
+      expectArray(up, [3, 4, 0, 255]);
+      expectArray(data, [-64 / 63.5, 32 / 63.5, 2]);
+      expectArray(narrow, [-1, 38 / 127]);
+    });
+    test("V1 and V3 agree with V2; errors", async () => {
+      const [v1, v3] = await run(() => [
+        op("QuantizeAndDequantize", [c([-10, -1, 12])], {
+          range_given: true,
+          input_min: -10,
+          input_max: 5,
+        }).outputs[0],
+        op("QuantizeAndDequantizeV3", [c([-10, -1, 12]), c(-10), c(5), i32(8)]).outputs[0],
+      ]);
+      expectArray(v1, [-10, -1.015625, 9.921875]);
+      expectArray(v3, [-10, -1.015625, 9.921875]);
+      await fails(() => tf.quantizeAndDequantize(c([1]), 0, 1, { numBits: 0 })).toThrow(
+        /num_bits is out of range: 0/,
+      );
+      await fails(() => tf.quantizeAndDequantize(c([1]), 2, 1, { rangeGiven: true })).toThrow(
+        /Invalid range/,
+      );
+      expect(() => tf.quantizeAndDequantize(c([1]), c([0, 1]), 1)).toThrow(tf.ValueError);
+    });
+  });
+
   describe("gather and gatherNd with batch dims", () => {
     test("gather: batchDims 1 (axis defaults to it) and an explicit axis", async () => {
       const [a, b] = await run(() => [

@@ -6,7 +6,7 @@ import { ValueError } from "../framework/errors.js";
 import type { Operation, Tensor } from "../framework/graph.js";
 import { intValues } from "../framework/index_rules.js";
 import { NDArray, type ValueLike } from "../framework/ndarray.js";
-import { registerOp } from "../framework/op_registry.js";
+import { getRegisteredOp, registerOp } from "../framework/op_registry.js";
 import type { ShapeContext } from "../framework/shape_inference.js";
 import { type Dim, TensorShape } from "../framework/tensor_shape.js";
 import { type ConvPadding, windowedOutputSize } from "../framework/window_rules.js";
@@ -346,6 +346,57 @@ registerOp("ExtractImagePatches", {
   },
   gradient: G.extractImagePatchesGrad,
 });
+
+registerOp("ExtractVolumePatches", {
+  shape: (c) => {
+    const x = c.withRank(0, 5);
+    const ks = c.attr<number[]>("ksizes");
+    const st = c.attr<number[]>("strides");
+    for (const [name, v] of [
+      ["ksizes", ks],
+      ["strides", st],
+    ] as const) {
+      if (v.length !== 5) c.fail(`${name} must be 5-D, got ${v.length} elements`);
+      if (v[0] !== 1 || v[4] !== 1) {
+        c.fail(`ExtractVolumePatches only supports ${name} across space, got [${v}]`);
+      }
+    }
+    const padding = c.attr<ConvPadding>("padding");
+    const [n, p, r, col, d] = x.dims!;
+    const size = (i: Dim, k: number): Dim => {
+      if (i === null) return null;
+      try {
+        return windowedOutputSize(i, ks[k], st[k], 1, padding).out;
+      } catch (e) {
+        return c.fail((e as Error).message);
+      }
+    };
+    const depth = d === null ? null : ks[1] * ks[2] * ks[3] * d;
+    return [n, size(p, 1), size(r, 2), size(col, 3), depth];
+  },
+  gradient: G.extractVolumePatchesGrad,
+});
+
+// ---------------------------------------------------------------------------------------------
+// ConjugateTranspose, DeepCopy, QuantizeAndDequantize
+
+// Transpose's own shape function (array_shape.ts), looked up when used: that module may be
+// evaluated after this one.
+registerOp("ConjugateTranspose", {
+  shape: (c) => getRegisteredOp("Transpose")?.shape?.(c) ?? null,
+  gradient: G.conjugateTransposeGrad,
+});
+registerOp("DeepCopy", { shape: same });
+
+const qdqShape = (c: ShapeContext): TensorShape => {
+  c.withRank(1, 0);
+  c.withRank(2, 0);
+  if (c.numInputs > 3) c.withRank(3, 0);
+  return c.input(0);
+};
+registerOp("QuantizeAndDequantize", { shape: same, gradient: G.straightThroughGrad });
+registerOp("QuantizeAndDequantizeV2", { shape: qdqShape, gradient: G.straightThroughGrad });
+registerOp("QuantizeAndDequantizeV3", { shape: qdqShape, gradient: G.straightThroughGrad });
 
 // ---------------------------------------------------------------------------------------------
 // Sorting and searching
@@ -1087,4 +1138,66 @@ export function fingerprint(
 ): Tensor {
   const method = NDArray.from(options.method ?? "farmhash64", "string");
   return makeOp1("Fingerprint", [data, method], {}, options.name);
+}
+
+/**
+ * Patches of a 5-D NDHWC volume as depth (tf.extract_volume_patches): for each output position,
+ * the ksizes[1] x ksizes[2] x ksizes[3] window flattened into the depth dim.
+ */
+export function extractVolumePatches(
+  input: TensorLike,
+  ksizes: number[],
+  strides: number[],
+  padding: "SAME" | "VALID",
+  options: NameOption = {},
+): Tensor {
+  return makeOp1("ExtractVolumePatches", [input], { ksizes, strides, padding }, options.name);
+}
+
+/** Transposes by `perm` and conjugates (real dtypes: a plain transpose) (tf.transpose(conjugate=True)). */
+export function conjugateTranspose(
+  x: TensorLike,
+  perm: TensorLike,
+  options: NameOption = {},
+): Tensor {
+  return makeOp1("ConjugateTranspose", [x, idx(perm)], {}, options.name);
+}
+
+export interface QuantizeAndDequantizeOptions {
+  /** Quantize to signed values (default true). */
+  signedInput?: boolean;
+  /** Bits of the quantized values (default 8). */
+  numBits?: number;
+  /** Use inputMin / inputMax as the range (default false: the input's own min and max). */
+  rangeGiven?: boolean;
+  /** "HALF_TO_EVEN" (default) or "HALF_UP". */
+  roundMode?: "HALF_TO_EVEN" | "HALF_UP";
+  /** Leave out the lowest quantized value, so the range is symmetric (default false). */
+  narrowRange?: boolean;
+  name?: string;
+}
+
+/**
+ * Quantizes then dequantizes (tf.quantization.quantize_and_dequantize, QuantizeAndDequantizeV2):
+ * the scale maps the range onto the quantized integers, 0 maps to 0, values are clamped to the
+ * range, rounded at that scale and scaled back. The gradient passes straight through.
+ */
+export function quantizeAndDequantize(
+  input: TensorLike,
+  inputMin: TensorLike,
+  inputMax: TensorLike,
+  options: QuantizeAndDequantizeOptions = {},
+): Tensor {
+  return makeOp1(
+    "QuantizeAndDequantizeV2",
+    [input, inputMin, inputMax],
+    {
+      signed_input: options.signedInput ?? true,
+      num_bits: options.numBits ?? 8,
+      range_given: options.rangeGiven ?? false,
+      round_mode: options.roundMode ?? "HALF_TO_EVEN",
+      narrow_range: options.narrowRange ?? false,
+    },
+    options.name,
+  );
 }

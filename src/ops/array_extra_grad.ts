@@ -4,6 +4,7 @@
 import { LookupError, ValueError } from "../framework/errors.js";
 import type { Operation, Tensor } from "../framework/graph.js";
 import { NDArray } from "../framework/ndarray.js";
+import type { AttrValue } from "../framework/op_def.js";
 import type { GradientFn } from "../framework/op_registry.js";
 import { makeOp, makeOp1, type TensorLike } from "./op_builder.js";
 
@@ -138,41 +139,63 @@ export const dynamicPartitionGrad: GradientFn = (op, grads) => {
 };
 
 // ---------------------------------------------------------------------------------------------
-// ExtractImagePatches
+// ExtractImagePatches, ExtractVolumePatches
 
 /**
  * Every patch element was read from one input pixel (or padding). Extracting patches from an
- * image of pixel numbers 1..R*C (0 is padding) says which, and the gradient is summed back per
- * pixel with UnsortedSegmentSum (padding gets id -1 and is dropped).
+ * image of pixel numbers 1..P (0 is padding) says which, and the gradient is summed back per
+ * pixel with UnsortedSegmentSum (padding gets id -1 and is dropped). Works for 2 (images) or 3
+ * (volumes) spatial dims.
  */
-export const extractImagePatchesGrad: GradientFn = (op, grads) => {
+const patchesGrad: GradientFn = (op, grads) => {
   const g = only(grads);
   const x = op.inputs[0];
-  const [, rows, cols, depth] = x.shape.dims ?? [];
-  const out = op.outputs[0].shape;
-  const oR = out.dim(1);
-  const oC = out.dim(2);
-  if (rows == null || cols == null || depth == null || oR === null || oC === null) {
+  const rank = x.shape.rank;
+  const dims = x.shape.dims ?? [];
+  const spatial = dims.slice(1, -1);
+  const depth = dims[dims.length - 1];
+  const outSpatial = (op.outputs[0].shape.dims ?? []).slice(1, -1);
+  if (
+    rank === null ||
+    depth == null ||
+    spatial.some((d) => d === null) ||
+    outSpatial.some((d) => d === null)
+  ) {
     throw new ValueError(
-      `ExtractImagePatches gradient needs known rows, cols and depth; input shape is ${x.shape}`,
+      `${op.type} gradient needs known spatial dims and depth; input shape is ${x.shape}`,
     );
   }
   const ksizes = op.attrs.ksizes as number[];
-  const pixels = rows * cols;
+  const pixels = (spatial as number[]).reduce((a, b) => a * b, 1);
   const numbers = new NDArray(
     "int32",
-    [1, rows, cols, 1],
+    [1, ...(spatial as number[]), 1],
     Int32Array.from({ length: pixels }, (_, i) => i + 1),
   );
-  const which = makeOp1("ExtractImagePatches", [numbers], {
+  const attrs: Record<string, AttrValue> = {
     ksizes,
     strides: op.attrs.strides,
-    rates: op.attrs.rates,
     padding: op.attrs.padding,
-  });
+  };
+  if (op.type === "ExtractImagePatches") attrs.rates = op.attrs.rates;
+  const which = makeOp1(op.type, [numbers], attrs);
   const ids = makeOp1("Sub", [reshape(which, i32([-1])), i32(1)]);
-  const perImage = oR * oC * ksizes[1] * ksizes[2];
-  const values = transpose(reshape(g, i32([-1, perImage, depth])), [1, 0, 2]);
+  const window = ksizes.slice(1, -1).reduce((a, b) => a * b, 1);
+  const perItem = (outSpatial as number[]).reduce((a, b) => a * b, 1) * window;
+  const values = transpose(reshape(g, i32([-1, perItem, depth])), [1, 0, 2]);
   const sum = makeOp1("UnsortedSegmentSum", [values, ids, i32(pixels)]);
   return [reshape(transpose(sum, [1, 0, 2]), shapeOf(x))];
 };
+export const extractImagePatchesGrad = patchesGrad;
+export const extractVolumePatchesGrad = patchesGrad;
+
+// ---------------------------------------------------------------------------------------------
+// ConjugateTranspose (real dtypes: a transpose)
+
+export const conjugateTransposeGrad: GradientFn = (op, grads) => {
+  const perm = op.inputs[1];
+  return [makeOp1("ConjugateTranspose", [only(grads), makeOp1("InvertPermutation", [perm])]), null];
+};
+
+/** QuantizeAndDequantize*: TF passes the gradient straight through to the input. */
+export const straightThroughGrad = passThroughGrad;

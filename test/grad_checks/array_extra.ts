@@ -81,6 +81,25 @@ export const CHECKS: GradChecks = {
     (x) => tf.extractImagePatches(x, [1, 2, 3, 1], [1, 2, 1, 1], [1, 1, 1, 1], "SAME"),
     [s(2, 3, 4, 2)],
   ],
+  ExtractVolumePatches: [
+    (x) => tf.extractVolumePatches(x, [1, 2, 2, 1, 1], [1, 1, 2, 1, 1], "SAME"),
+    [s(1, 3, 3, 2, 2)],
+  ],
+  ConjugateTranspose: [(x) => tf.conjugateTranspose(x, [2, 0, 1]), [s(2, 3, 2)]],
+  // With 60 bits the quantization step (~1e-18 of the range) is far below the finite-difference
+  // step, so the op is numerically the identity and the straight-through gradient is exact.
+  QuantizeAndDequantize: [(x) => op("QuantizeAndDequantize", { num_bits: 60 })(x), [s(2, 3)]],
+  QuantizeAndDequantizeV2: [(x) => tf.quantizeAndDequantize(x, 0, 0, { numBits: 60 }), [s(2, 3)]],
+  QuantizeAndDequantizeV3: [
+    (x) =>
+      op("QuantizeAndDequantizeV3", { range_given: false })(
+        x,
+        tf.constant(0, { dtype: "float64" }),
+        tf.constant(0, { dtype: "float64" }),
+        i32(60),
+      ),
+    [s(2, 3)],
+  ],
   TopKV2: [(x) => tf.topK(x, 2)[0], [s(2, 4)]],
   TopK: [(x) => op("TopK", { k: 3 })(x), [s(3, 4)]],
   NthElement: [(x) => tf.nthElement(x, 1), [s(3, 4)]],

@@ -446,6 +446,56 @@ cpuBackend.register("ExtractImagePatches", (node) => {
   };
 });
 
+cpuBackend.register("ExtractVolumePatches", (node) => {
+  const ks = node.attrs.ksizes as number[];
+  const st = node.attrs.strides as number[];
+  const padding = node.attrs.padding as ConvPadding;
+  for (const [name, v] of [
+    ["ksizes", ks],
+    ["strides", st],
+  ] as const) {
+    if (v.length !== 5 || v[0] !== 1 || v[4] !== 1) {
+      throw new InvalidArgumentError(
+        `ExtractVolumePatches only supports ${name} across space, got [${v}]`,
+      );
+    }
+  }
+  return (inputs) => {
+    const x = arr(inputs[0]);
+    if (x.rank !== 5) {
+      throw new InvalidArgumentError(
+        `ExtractVolumePatches: input must be 5-dimensional, got shape ${shapeString(x.shape)}`,
+      );
+    }
+    const [, planes, rows, cols, depth] = x.shape;
+    const p = windowedOutputSize(planes, ks[1], st[1], 1, padding);
+    const r = windowedOutputSize(rows, ks[2], st[2], 1, padding);
+    const c = windowedOutputSize(cols, ks[3], st[3], 1, padding);
+    const outShape = [x.shape[0], p.out, r.out, c.out, ks[1] * ks[2] * ks[3] * depth];
+    const xs = stridesOf(x.shape);
+    return [
+      mapElements(
+        x,
+        outShape,
+        ([b, i, j, k, q]) => {
+          const d = q % depth;
+          let t = Math.floor(q / depth);
+          const kc = t % ks[3];
+          t = Math.floor(t / ks[3]);
+          const kr = t % ks[2];
+          const kp = Math.floor(t / ks[2]);
+          const z = i * st[1] - p.padBefore + kp;
+          const y = j * st[2] - r.padBefore + kr;
+          const xx = k * st[3] - c.padBefore + kc;
+          if (z < 0 || z >= planes || y < 0 || y >= rows || xx < 0 || xx >= cols) return -1;
+          return b * xs[0] + z * xs[1] + y * xs[2] + xx * xs[3] + d;
+        },
+        "ExtractVolumePatches",
+      ),
+    ];
+  };
+});
+
 // ---------------------------------------------------------------------------------------------
 // TileGrad, ParallelConcat
 

@@ -327,6 +327,18 @@ cpuBackend.registerAll(
   () => (inputs) => [arr(inputs[0])],
 );
 
+cpuBackend.register("DeepCopy", () => (inputs) => {
+  const x = arr(inputs[0]);
+  return [new NDArray(x.dtype, x.shape, copyData(x))];
+});
+
+// ConjugateTranspose of real dtypes is Transpose: its kernel, looked up when a node needs it.
+cpuBackend.register("ConjugateTranspose", (node, env) => {
+  const transpose = cpuBackend.get("Transpose");
+  if (!transpose) throw new InvalidArgumentError("ConjugateTranspose: no Transpose kernel");
+  return transpose(node, env);
+});
+
 cpuBackend.register("PlaceholderV2", (node) => () => {
   throw new InvalidArgumentError(
     `You must feed a value for placeholder tensor '${node.name}' with dtype ${node.outputDtypes[0]}`,
