@@ -157,3 +157,16 @@ describe("function libraries through GraphDefs", () => {
     );
   });
 });
+
+test("string attrs that are not UTF-8 (a call's config_proto) are exported byte for byte", () => {
+  const g = new tf.Graph();
+  tf.importGraphDef(
+    `library { ${addOne()} } ${x}
+     node { name: "c" op: "PartitionedCall" input: "x" ${attr("Tin", `list { ${F} }`)} ${attr("Tout", `list { ${F} }`)} ${attr("f", 'func { name: "AddOne" }')} ${attr("config_proto", 's: "\\202\\001\\377"')} }`,
+    { graph: g, name: "" },
+  );
+  const node = g.asGraphDef().node.find((n) => n.name === "c")!;
+  const v = node.attr.config_proto.value;
+  expect(v.case).toBe("s");
+  expect([...(v.value as Uint8Array)]).toEqual([0x82, 0x01, 0xff]);
+});

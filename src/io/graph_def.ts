@@ -252,8 +252,10 @@ export function inputName(t: Tensor): string {
 
 /** One op as a NodeDef. */
 export function nodeDefOf(op: Operation): NodeDef {
-  const all: Record<string, AttrValueProto> = { ...extraAttrs.get(op) };
+  const kept = extraAttrs.get(op) ?? {};
+  const all: Record<string, AttrValueProto> = { ...kept };
   for (const [k, v] of Object.entries(op.attrs)) {
+    if (kept[k]) continue;
     const a = op.def.attrMap.get(k);
     all[k] = attrValueToProto(v, a?.type ?? guessType(v));
   }
@@ -488,6 +490,9 @@ function prepareNodes(
       }
       try {
         attrs[k] = attrValueFromProto(v, a.type);
+        // Bytes that are not UTF-8 (a serialized ConfigProto...) are written back as they came.
+        if (v.value.case === "s" && !sameBytes(utf8.encode(attrs[k] as string), v.value.value))
+          extra[k] = v;
       } catch (e) {
         if (e instanceof InvalidArgumentError) fail(`attr '${k}': ${e.message}`);
         throw e;
@@ -859,4 +864,8 @@ export function checkImplemented(
     op.controlInputs.forEach(visit);
   }
   throwUnimplemented(missing, source);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
