@@ -312,6 +312,8 @@ describe.each(BACKENDS)("string ops on %s", (backend) => {
         tf.strings.regexFullMatch(S(["ABC", "abd"]), "(?i)abc"),
         tf.strings.regexFullMatch(S(["a.b", "axb"]), "\\Qa.b\\E"),
         tf.strings.regexFullMatch(S(["k=v"]), "(?P<key>\\w)=\\w"),
+        tf.strings.regexReplace(S("a\nb\nc"), "(?m)\\Ab|^c|b\\z", "X"),
+        tf.strings.regexFullMatch(S(["é-1", "e-1"]), "\\x{e9}\\Q-\\E\\d"),
       ]);
       expectArray(r[0], [true, false], { dtype: "bool" });
       expectArray(r[1], [false, true]);
@@ -319,6 +321,8 @@ describe.each(BACKENDS)("string ops on %s", (backend) => {
       expectArray(r[3], [true, false]);
       expectArray(r[4], [true, false]);
       expectArray(r[5], [true]);
+      expectArray(r[6], "a\nb\nX"); // \A and \z stay absolute under (?m)
+      expectArray(r[7], [true, false]);
     });
     test("RE2-unsupported syntax is an InvalidArgumentError", async () => {
       await expect(run(() => tf.strings.regexFullMatch(S("ab"), "a(?=b)"))).rejects.toThrow(

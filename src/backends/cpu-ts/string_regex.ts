@@ -20,7 +20,7 @@ const POSIX: Record<string, string> = {
   xdigit: "0-9A-Fa-f",
 };
 
-const escapeLiteral = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+const escapeLiteral = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
 
 /** An RE2 pattern as a JS RegExp (flags: `g` when global). */
 export function re2ToRegExp(
@@ -49,9 +49,17 @@ export function re2ToRegExp(
       const n = src[i + 1];
       if (n === undefined) bad("trailing backslash");
       if (/[1-9]/.test(n)) bad("backreferences are not supported by RE2");
-      if (n === "A") out += "^";
-      else if (n === "z") out += "$";
-      else if (n === "Z") bad("\\Z is not supported by RE2");
+      // \A and \z are absolute (not line) anchors whatever the flags.
+      if (n === "A") out += "(?<![\\s\\S])";
+      else if (n === "z") out += "(?![\\s\\S])";
+      else if (n === "x" && src[i + 2] === "{") {
+        const m = /^\{([0-9A-Fa-f]{1,6})\}/.exec(src.slice(i + 2));
+        if (!m) bad("malformed \\x{...} escape");
+        unicode = true;
+        out += `\\u{${m![1]}}`;
+        i += 1 + m![0].length;
+        continue;
+      } else if (n === "Z") bad("\\Z is not supported by RE2");
       else if (n === "C") bad("\\C is not supported");
       else if (n === "Q") {
         const end = src.indexOf("\\E", i + 2);
