@@ -680,18 +680,35 @@ describe.each(BACKENDS)("nn_extra on %s", (backend) => {
       }
     });
 
-    it("second order: the gradient of FusedBatchNormGrad (training)", async () => {
-      await checkGradient(
-        (dy, xx, s) => {
-          const [, , , r1, r2] = opN("FusedBatchNormV2", [xx, s, f32([0, 0]), f32([]), f32([])], {
-            epsilon: 0.01,
-          });
-          const g = opN("FusedBatchNormGradV2", [dy, xx, s, r1, r2], { epsilon: 0.01 });
-          return tf.add(tf.reduceSum(g[0]), tf.reduceSum(tf.mul(g[1], f32([1, 2]))));
-        },
-        [{ shape: [2, 2, 1, 2] }, { shape: [2, 2, 1, 2] }, { shape: [2], values: [0.7, 1.3] }],
-        { dtype: "float32", backend },
-      );
+    it("second order: the gradient of FusedBatchNormGrad (training, inference; NHWC, NCHW)", async () => {
+      for (const [training, format] of [
+        [true, "NHWC"],
+        [false, "NHWC"],
+        [true, "NCHW"],
+        [false, "NCHW"],
+      ] as const) {
+        const attrs = { epsilon: 0.01, is_training: training, data_format: format };
+        await checkGradient(
+          (dy, xx, s) => {
+            // In training the Grad op takes the batch moments of x (from the forward op).
+            const fwd = opN(
+              "FusedBatchNormV2",
+              [xx, s, f32([0, 0]), f32([0.1, -0.2]), f32([0.5, 2])],
+              attrs,
+            );
+            const [m, v] = training ? [fwd[3], fwd[4]] : [f32([0.1, -0.2]), f32([0.5, 2])];
+            const g = opN("FusedBatchNormGradV2", [dy, xx, s, m, v], attrs);
+            // All three gradients, flattened: the checker weighs each element randomly.
+            return tf.concat([tf.reshape(g[0], [-1]), g[1], g[2]], 0);
+          },
+          [
+            { shape: [2, 2, 2, 2] },
+            { shape: [2, 2, 2, 2], values: randomValues(16, 8) },
+            { shape: [2], values: [0.7, 1.3] },
+          ],
+          { dtype: "float32", backend },
+        );
+      }
     });
   });
 
