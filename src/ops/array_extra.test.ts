@@ -1069,6 +1069,61 @@ describe.each(BACKENDS)("array extra ops on %s", (backend) => {
     });
   });
 
+  describe("TensorStridedSliceUpdate, HostConst, Copy", () => {
+    test("slice updates with strides, negative steps and masks (worked by hand)", async () => {
+      const x = () => tf.reshape(c(iota(9)), [3, 3]);
+      const [a, b, d] = await run(() => [
+        // rows 0 and 2, columns 2 then 1
+        tf.tensorStridedSliceUpdate(
+          x(),
+          [0, 2],
+          [3, 0],
+          [2, -1],
+          c([
+            [10, 20],
+            [30, 40],
+          ]),
+        ),
+        // x[1] = [0, 0, 0] via shrink_axis_mask
+        tf.tensorStridedSliceUpdate(x(), [1], [2], [1], c([0, 0, 0]), { shrinkAxisMask: 1 }),
+        // x[:, 1:] with begin_mask on dim 0
+        tf.tensorStridedSliceUpdate(x(), [0, 1], [0, 3], [1, 1], tf.zeros([3, 2]), {
+          beginMask: 1,
+          endMask: 1,
+        }),
+      ]);
+      expectArray(a, [
+        [1, 20, 10],
+        [4, 5, 6],
+        [7, 40, 30],
+      ]);
+      expectArray(b, [
+        [1, 2, 3],
+        [0, 0, 0],
+        [7, 8, 9],
+      ]);
+      expectArray(d, [
+        [1, 0, 0],
+        [4, 0, 0],
+        [7, 0, 0],
+      ]);
+      await fails(() => tf.tensorStridedSliceUpdate(x(), [0], [1], [1], c([1, 2]))).toThrow(
+        /sliced l-value shape \[1,3\] does not match r-value shape \[2\]/,
+      );
+    });
+    test("HostConst holds its value; Copy and CopyHost pass through", async () => {
+      const value = nd("int32", [2], [7, 8]);
+      const [h, cp, ch] = await run(() => [
+        op("HostConst", [], { value, dtype: "int32" }).outputs[0],
+        op("Copy", [c([1.5])]).outputs[0],
+        op("CopyHost", [c([2.5])]).outputs[0],
+      ]);
+      expectArray(h, [7, 8], { dtype: "int32" });
+      expectArray(cp, [1.5]);
+      expectArray(ch, [2.5]);
+    });
+  });
+
   describe("QuantizeAndDequantize", () => {
     test("V2: range [-10, 5] with 8 signed bits (TF docs): scale 12.8 from the min side", async () => {
       // 128 / 10 < 127 / 5, so scale = 12.8, 1/scale = 0.078125 and max widens to 127 / 12.8.

@@ -388,6 +388,19 @@ registerOp("ConjugateTranspose", {
 });
 registerOp("DeepCopy", { shape: same });
 
+registerOp("HostConst", { shape: (c) => (c.attr("value") as NDArray).shape });
+// Copy and CopyHost are the debugger's copies: identities here.
+registerOp("Copy", { shape: same });
+registerOp("CopyHost", { shape: same });
+
+registerOp("TensorStridedSliceUpdate", {
+  shape: (c) => {
+    for (let i = 1; i <= 3; i++) c.withRank(i, 1);
+    return c.input(0);
+  },
+  gradient: G.tensorStridedSliceUpdateGrad,
+});
+
 const qdqShape = (c: ShapeContext): TensorShape => {
   c.withRank(1, 0);
   c.withRank(2, 0);
@@ -1197,6 +1210,41 @@ export function quantizeAndDequantize(
       range_given: options.rangeGiven ?? false,
       round_mode: options.roundMode ?? "HALF_TO_EVEN",
       narrow_range: options.narrowRange ?? false,
+    },
+    options.name,
+  );
+}
+
+export interface SliceMasksOptions {
+  beginMask?: number;
+  endMask?: number;
+  ellipsisMask?: number;
+  newAxisMask?: number;
+  shrinkAxisMask?: number;
+  name?: string;
+}
+
+/**
+ * A copy of `input` with input[begin:end:strides] (StridedSlice's semantics and masks) replaced
+ * by `value`, which must have the slice's shape (TensorStridedSliceUpdate).
+ */
+export function tensorStridedSliceUpdate(
+  input: TensorLike,
+  begin: TensorLike,
+  end: TensorLike,
+  strides: TensorLike,
+  value: TensorLike,
+  options: SliceMasksOptions = {},
+): Tensor {
+  return makeOp1(
+    "TensorStridedSliceUpdate",
+    [input, idx(begin), idx(end), idx(strides), value],
+    {
+      begin_mask: options.beginMask ?? 0,
+      end_mask: options.endMask ?? 0,
+      ellipsis_mask: options.ellipsisMask ?? 0,
+      new_axis_mask: options.newAxisMask ?? 0,
+      shrink_axis_mask: options.shrinkAxisMask ?? 0,
     },
     options.name,
   );

@@ -199,3 +199,24 @@ export const conjugateTransposeGrad: GradientFn = (op, grads) => {
 
 /** QuantizeAndDequantize*: TF passes the gradient straight through to the input. */
 export const straightThroughGrad = passThroughGrad;
+
+// ---------------------------------------------------------------------------------------------
+// TensorStridedSliceUpdate: the slice's gradient goes to value, the rest to input.
+
+export const tensorStridedSliceUpdateGrad: GradientFn = (op, grads) => {
+  const g = only(grads);
+  const [, begin, end, strides, value] = op.inputs;
+  const masks = Object.fromEntries(
+    ["begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"].map((m) => [
+      m,
+      op.attrs[m],
+    ]),
+  );
+  const dValue = makeOp1("StridedSlice", [g, begin, end, strides], masks);
+  const dInput = makeOp1(
+    "TensorStridedSliceUpdate",
+    [g, begin, end, strides, makeOp1("ZerosLike", [value])],
+    masks,
+  );
+  return [dInput, null, null, null, dValue];
+};

@@ -100,6 +100,10 @@ export const CHECKS: GradChecks = {
       ),
     [s(2, 3)],
   ],
+  TensorStridedSliceUpdate: [
+    (x, v) => tf.tensorStridedSliceUpdate(x, [0, 2], [3, 0], [2, -1], v),
+    [s(3, 3), s(2, 2)],
+  ],
   TopKV2: [(x) => tf.topK(x, 2)[0], [s(2, 4)]],
   TopK: [(x) => op("TopK", { k: 3 })(x), [s(3, 4)]],
   NthElement: [(x) => tf.nthElement(x, 1), [s(3, 4)]],

@@ -3,7 +3,11 @@
 // DynamicPartition, the identities, Bitcast and CompareAndBitpack.
 import { allocData, type DType, type TypedData } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
-import { intValues } from "../../framework/index_rules.js";
+import {
+  intValues,
+  planStridedSlice,
+  type StridedSliceMasks,
+} from "../../framework/index_rules.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { arr } from "../kernel.js";
 import {
@@ -337,6 +341,64 @@ cpuBackend.register("ConjugateTranspose", (node, env) => {
   const transpose = cpuBackend.get("Transpose");
   if (!transpose) throw new InvalidArgumentError("ConjugateTranspose: no Transpose kernel");
   return transpose(node, env);
+});
+
+cpuBackend.register("HostConst", (node) => {
+  const value = node.attrs.value as NDArray;
+  return () => [value];
+});
+cpuBackend.registerAll(["Copy", "CopyHost"], () => (inputs) => [arr(inputs[0])]);
+
+cpuBackend.register("TensorStridedSliceUpdate", (node) => {
+  const masks: StridedSliceMasks = {
+    beginMask: node.attrs.begin_mask as number,
+    endMask: node.attrs.end_mask as number,
+    ellipsisMask: node.attrs.ellipsis_mask as number,
+    newAxisMask: node.attrs.new_axis_mask as number,
+    shrinkAxisMask: node.attrs.shrink_axis_mask as number,
+  };
+  const op = "TensorStridedSliceUpdate";
+  return (inputs) => {
+    const [x, b, e, s, value] = inputs.map(arr);
+    const begin = vectorInts(b, "begin", op);
+    const end = vectorInts(e, "end", op);
+    const strides = vectorInts(s, "strides", op);
+    if (begin.length !== end.length || begin.length !== strides.length) {
+      throw new InvalidArgumentError(
+        `${op}: Expected begin, end, and strides to be 1D equal size tensors, but got shapes [${begin.length}], [${end.length}], and [${strides.length}] instead.`,
+      );
+    }
+    const plan = planStridedSlice(x.shape, begin.length, begin, end, strides, masks);
+    const finalShape = plan.finalShape as number[];
+    if (shapeString(finalShape) !== shapeString(value.shape)) {
+      throw new InvalidArgumentError(
+        `${op}: sliced l-value shape ${shapeString(finalShape)} does not match r-value shape ${shapeString(value.shape)}`,
+      );
+    }
+    const sizes = plan.sizes as number[];
+    const out = copyData(x);
+    const dst = elems(out);
+    const src = elems(value.data);
+    const total = shapeSize(sizes);
+    if (x.rank === 0) {
+      if (total > 0) dst[0] = src[0];
+      return [new NDArray(x.dtype, x.shape, out)];
+    }
+    // The slice's elements in row-major order are value's elements in order.
+    const st = stridesOf(x.shape);
+    const k = new Array<number>(sizes.length).fill(0);
+    for (let o = 0; o < total; o++) {
+      let off = 0;
+      for (let d = 0; d < sizes.length; d++)
+        off += (plan.begin[d] + k[d] * plan.strides[d]) * st[d];
+      dst[off] = src[o];
+      for (let d = sizes.length - 1; d >= 0; d--) {
+        if (++k[d] < sizes[d]) break;
+        k[d] = 0;
+      }
+    }
+    return [new NDArray(x.dtype, x.shape, out)];
+  };
 });
 
 cpuBackend.register("PlaceholderV2", (node) => () => {
