@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../framework/errors.js";
 import { expandArgs, FunctionLibrary, type Graph, type Tensor } from "../framework/graph.js";
 import type { ArgDef, AttrDef, AttrValue, FuncAttr, OpDef } from "../framework/op_def.js";
 import { getOpDef } from "../framework/op_registry.js";
-import { attrValueFromProto, nodeDefOf } from "./graph_def.js";
+import { attrValueFromProto, attrValueToProto, nodeDefOf } from "./graph_def.js";
 import {
   type FunctionDef,
   type FunctionDefLibrary,
@@ -296,6 +296,47 @@ export function graphToFunctionDef(
       isStateful: g.operations.some((op) => op.def.isStateful && !argOf.has(op)),
     }),
     nodeDef: nodes,
+    ret,
+  });
+}
+
+/**
+ * A function `name`(x..., dy...) → dx... whose body is one SymbolicGradient of `f`: the gradient
+ * branches of a functional If (TF's cond_v2 builds such gradient functions too).
+ */
+export function symbolicGradientFunction(
+  name: string,
+  f: FuncAttr,
+  xTypes: readonly string[],
+  yTypes: readonly string[],
+): FunctionDef {
+  const arg = (n: string, t: string) => {
+    const type = dataTypeEnum(t);
+    if (type === undefined)
+      throw new InvalidArgumentError(`Function '${name}': argument '${n}' has dtype ${t}`);
+    return create(OpDef_ArgDefSchema, { name: n, type });
+  };
+  const xs = xTypes.map((t, i) => arg(`x_${i}`, t));
+  const dys = yTypes.map((t, i) => arg(`dy_${i}`, t));
+  const dxs = xTypes.map((t, i) => arg(`dx_${i}`, t));
+  const ret: Record<string, string> = {};
+  dxs.forEach((d, i) => {
+    ret[d.name] = `grad:output:${i}`;
+  });
+  return create(FunctionDefSchema, {
+    signature: create(OpDefSchema, { name, inputArg: [...xs, ...dys], outputArg: dxs }),
+    nodeDef: [
+      create(NodeDefSchema, {
+        name: "grad",
+        op: "SymbolicGradient",
+        input: [...xs, ...dys].map((a) => a.name),
+        attr: {
+          Tin: attrValueToProto([...xTypes, ...yTypes], "list(type)"),
+          Tout: attrValueToProto([...xTypes], "list(type)"),
+          f: attrValueToProto(f, "func"),
+        },
+      }),
+    ],
     ret,
   });
 }

@@ -109,6 +109,28 @@ describe("tf.defun", () => {
     expect(((await sess.run(c, { p: false })) as tf.NDArray).item()).toBe(-7);
   });
 
+  test("the gradient of a functional If follows the branch the predicate takes", async () => {
+    const g = new tf.Graph();
+    const sq = tf.defun((a: tf.Tensor) => tf.square(a), { inputTypes: ["float32"], name: "SqB" });
+    const tri = tf.defun((a: tf.Tensor) => tf.mul(a, 3), { inputTypes: ["float32"], name: "TriB" });
+    const { p, dx } = g.asDefault(() => {
+      const p = tf.placeholder("bool", [], "p");
+      const x = tf.constant([1, -2]);
+      sq.addToGraph(g);
+      tri.addToGraph(g);
+      const y = g.createOp("If", [p, [x]], {
+        Tout: ["float32"],
+        then_branch: { func: "SqB" },
+        else_branch: { func: "TriB" },
+      }).outputs[0];
+      return { p, dx: tf.gradients(y, x)[0]! };
+    });
+    const sess = new tf.Session({ graph: g });
+    expectArray((await sess.run(dx, [[p, true]])) as tf.NDArray, [2, -4]); // 2x
+    expectArray((await sess.run(dx, [[p, false]])) as tf.NDArray, [3, 3]);
+    expect(g.library.names).toContain("SqB_grad_float32_float32");
+  });
+
   test("bad calls", () => {
     const g = new tf.Graph();
     const f = tf.defun((a: tf.Tensor) => a, { inputTypes: ["float32"], name: "Id1" });

@@ -3,13 +3,17 @@
 // tf.defun (TF1's function.Defun), which builds a function's body in a graph of its own, adds it
 // to the calling graph's library and calls it by name.
 import type { DType } from "../framework/dtypes.js";
-import { InvalidArgumentError, ValueError } from "../framework/errors.js";
+import { InvalidArgumentError, LookupError, ValueError } from "../framework/errors.js";
 import { functionCallHooks, Graph, type Operation, type Tensor } from "../framework/graph.js";
 import type { FuncAttr } from "../framework/op_def.js";
 import { type GradientFn, registerOp } from "../framework/op_registry.js";
 import type { ShapeContext } from "../framework/shape_inference.js";
 import { type ShapeLike, TensorShape } from "../framework/tensor_shape.js";
-import { addFunction, graphToFunctionDef } from "../io/function_library.js";
+import {
+  addFunction,
+  graphToFunctionDef,
+  symbolicGradientFunction,
+} from "../io/function_library.js";
 import { zerosLike } from "./array_shape.js";
 import { convertToTensor, graphOf, type TensorLike } from "./op_builder.js";
 
@@ -57,8 +61,42 @@ export const callGradient: GradientFn = (op, grads) => {
 
 registerOp("PartitionedCall", { shape: declaredShapes, gradient: callGradient });
 registerOp("StatefulPartitionedCall", { shape: declaredShapes, gradient: callGradient });
-registerOp("If", { shape: declaredShapes });
-registerOp("StatelessIf", { shape: declaredShapes });
+/**
+ * The gradient of If: an If of the same condition over the branches' gradient functions (each a
+ * SymbolicGradient of its branch, added to the library), on the inputs and the output gradients.
+ */
+const ifGradient: GradientFn = (op, grads) => {
+  const graph = op.graph;
+  const [cond, ...ins] = op.inputs;
+  if (ins.some((t) => (t.dtype as string) === "resource"))
+    throw new LookupError(
+      `No gradient for '${op.name}' (op ${op.type}): an input is a resource; differentiate with respect to the values read inside`,
+    );
+  const dys = grads.map((g, i) => g ?? zerosLike(op.outputs[i]));
+  const xTypes = ins.map((t) => t.dtype as string);
+  const yTypes = op.outputs.map((t) => t.dtype as string);
+  const branch = (key: string): FuncAttr => {
+    const f = op.attrs[key] as FuncAttr;
+    const name = `${f.func}_grad_${[...xTypes, ...yTypes].join("_")}`;
+    if (!graph.library.has(name))
+      addFunction(graph.library, symbolicGradientFunction(name, f, xTypes, yTypes));
+    return { func: name };
+  };
+  const g = graph.createOp(
+    op.type,
+    [cond, [...ins, ...dys]],
+    {
+      Tout: xTypes,
+      then_branch: branch("then_branch"),
+      else_branch: branch("else_branch"),
+      output_shapes: ins.map((t) => t.shape),
+    },
+    `${op.type}_grad`,
+  );
+  return [null, ...g.outputs];
+};
+registerOp("If", { shape: declaredShapes, gradient: ifGradient });
+registerOp("StatelessIf", { shape: declaredShapes, gradient: ifGradient });
 registerOp("Case", { shape: declaredShapes });
 /** A loop's outputs have the declared shapes, else the shapes the loop variables enter with. */
 const whileShapes = (c: ShapeContext) => {

@@ -17,7 +17,29 @@ const call =
     return op.outputs[0];
   };
 
+/** If(pred, [a, b]) with then = sin(a)·b and else = a·b + b² (functions built by tf.defun). */
+const branchIf = (type: "If" | "StatelessIf", pred: boolean) => (a: tf.Tensor, b: tf.Tensor) => {
+  const g = tf.getDefaultGraph();
+  const opts = (name: string) => ({ inputTypes: ["float64", "float64"] as tf.DType[], name });
+  const th = tf.defun((x: tf.Tensor, y: tf.Tensor) => tf.mul(tf.sin(x), y), opts(`Then_${type}`));
+  const el = tf.defun(
+    (x: tf.Tensor, y: tf.Tensor) => tf.add(tf.mul(x, y), tf.square(y)),
+    opts(`Else_${type}`),
+  );
+  th.addToGraph(g);
+  el.addToGraph(g);
+  const op = g.createOp(type, [tf.constant(pred), [a, b]], {
+    Tout: ["float64"],
+    then_branch: { func: th.functionName },
+    else_branch: { func: el.functionName },
+    output_shapes: [a.shape],
+  });
+  return op.outputs[0];
+};
+
 export const CHECKS: GradChecks = {
+  If: [branchIf("If", true), [{ shape: [2, 2] }, { shape: [2, 2] }]],
+  StatelessIf: [branchIf("StatelessIf", false), [{ shape: [3] }, { shape: [3] }]],
   PartitionedCall: [call("PartitionedCall"), [{ shape: [2, 3] }, { shape: [2, 3] }]],
   StatefulPartitionedCall: [call("StatefulPartitionedCall"), [{ shape: [3] }, { shape: [3] }]],
 };
