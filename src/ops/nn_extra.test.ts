@@ -745,6 +745,25 @@ describe.each(BACKENDS)("nn_extra on %s", (backend) => {
     }
   });
 
+  it("BatchNormWithGlobalNormalizationGrad by hand", async () => {
+    // t = [3, 5], m = [1, 1], v = [4, 16] (r = 1/sqrt(v) = [1/2, 1/4]), gamma = [2, 3], backprop 1.
+    const [dx, dm, dv, db, dg] = await run(() =>
+      opN(
+        "BatchNormWithGlobalNormalizationGrad",
+        [f64([[[[3, 5]]]]), f64([1, 1]), f64([4, 16]), f64([2, 3]), f64([[[[1, 1]]]])],
+        {
+          variance_epsilon: 0,
+          scale_after_normalization: true,
+        },
+      ),
+    );
+    expectArray(dx, [[[[1, 0.75]]]]); // backprop * r * gamma
+    expectArray(dm, [-1, -0.75]);
+    expectArray(dv, [-0.25, -0.09375]); // -1/2 * backprop * (t - m) * gamma * r^3
+    expectArray(db, [1, 1]);
+    expectArray(dg, [1, 1]); // backprop * (t - m) * r
+  });
+
   it("BiasAddV1", async () => {
     const [y] = await run(() => [
       tf.nn.biasAddV1(
