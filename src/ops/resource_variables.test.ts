@@ -228,6 +228,9 @@ describe.each(BACKENDS)("resource variables on %s", (backend) => {
         ]),
         ndRows: tf.resourceGatherNd(v.handle, [[1]]),
         bad: tf.resourceGather(v.handle, [3]),
+        sparseRead: v.sparseRead([1]),
+        refSparseRead: new tf.Variable(M, { name: "r" }).sparseRead([2, 1]),
+        gatherNd: v.gatherNd([[2, 1]]),
       };
     }, backend);
     expect(r.rows.shape.toString()).toBe("[3,2]");
@@ -243,6 +246,13 @@ describe.each(BACKENDS)("resource variables on %s", (backend) => {
     expectArray(await s.run(r.nd), [2, 5]);
     expectArray(await s.run(r.ndRows), [[3, 4]]);
     await expect(s.run(r.bad)).rejects.toThrow(tf.InvalidArgumentError);
+    expect(r.sparseRead.op.type).toBe("ResourceGather");
+    expectArray(await s.run(r.sparseRead), [[3, 4]]);
+    expectArray(await s.run(r.refSparseRead), [
+      [5, 6],
+      [3, 4],
+    ]);
+    expectArray(await s.run(r.gatherNd), [6]);
   });
 });
 

@@ -14,7 +14,7 @@ import { TensorShape } from "../framework/tensor_shape.js";
 import type { Session } from "../runtime/session.js";
 import { group } from "./basic.js";
 import { convertToTensor, graphOf, makeOp, makeOp1, type TensorLike } from "./op_builder.js";
-import { handleData } from "./resource_variables.js";
+import { handleData, resourceGather, resourceGatherNd } from "./resource_variables.js";
 
 registerOp("VariableV2", { shape: (c) => c.attr<TensorShape>("shape") });
 registerOp("Assign", {
@@ -248,6 +248,21 @@ export class Variable {
     if (this.isResource) return this.resourceUpdate("AssignSubVariableOp", delta, name);
     return makeOp1("AssignSub", [this.ref, delta], {}, name);
   }
+  /**
+   * Rows `indices` of the variable (TF's Variable.sparse_read): a ResourceGather for a resource
+   * variable, a Gather of its value otherwise.
+   */
+  sparseRead(indices: TensorLike, options: { name?: string } = {}): Tensor {
+    if (this.isResource) return resourceGather(this.ref, indices, { name: options.name });
+    const attrs = { Tindices: plainIndices(indices) ? "int32" : undefined, Taxis: "int32" };
+    return makeOp1("GatherV2", [this.snapshot, indices, 0], attrs, options.name ?? "Gather");
+  }
+  /** The slices `indices` name (TF's Variable.gather_nd). */
+  gatherNd(indices: TensorLike, options: { name?: string } = {}): Tensor {
+    if (this.isResource) return resourceGatherNd(this.ref, indices, { name: options.name });
+    const attrs = { Tindices: plainIndices(indices) ? "int32" : undefined };
+    return makeOp1("GatherNd", [this.snapshot, indices], attrs, options.name);
+  }
   private resourceUpdate(type: string, value: TensorLike, name?: string): Tensor {
     const op = makeOp(type, [this.ref, value], { dtype: this.dtype }, name);
     return this.graph.controlDependencies([op], () => readOf(this.ref));
@@ -298,6 +313,10 @@ export function isVariableInitialized(v: Variable, name?: string): Tensor {
 }
 
 const RESOURCE = "resource" as DType;
+
+/** JS numbers or arrays (int32 indices, as TF converts Python ints), not tensors or NDArrays. */
+const plainIndices = (x: TensorLike): boolean =>
+  typeof x !== "object" || x === null || Array.isArray(x);
 
 /** A ReadVariableOp of `handle` in the current name scope. */
 function readOf(handle: Tensor): Tensor {
