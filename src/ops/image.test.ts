@@ -1,3 +1,5 @@
+import bmp from "bmp-js";
+import { GifWriter } from "omggif";
 import { describe, expect, it } from "vitest";
 import { checkGradient } from "../../test/gradcheck.js";
 import { expectArray, inferErr, inferOk, runGraph } from "../../test/helpers.js";
@@ -890,5 +892,68 @@ describe("ScaleAndTranslate", () => {
         [{ shape: [1, 3, 6, 2] }],
         F32,
       );
+  });
+});
+
+describe("GIF and BMP", () => {
+  /** A 3 x 2 GIF: frame 0 all red, frame 1 repaints only pixel (0, 1) green. */
+  function gif(): string {
+    const buf = new Uint8Array(1024);
+    const w = new GifWriter(buf, 3, 2, { palette: [0xff0000, 0x00ff00, 0x0000ff, 0x000000] });
+    w.addFrame(0, 0, 3, 2, [0, 0, 0, 0, 0, 0]);
+    w.addFrame(1, 0, 1, 1, [1]);
+    return String.fromCharCode(...buf.subarray(0, w.end()));
+  }
+  const R = [255, 0, 0];
+  const G = [0, 255, 0];
+  it("DecodeGif draws each frame over the previous one", async () => {
+    const r = await run1(() => tf.image.decodeGif(c(gif(), "string")));
+    expectArray(
+      r,
+      [
+        [
+          [R, R, R],
+          [R, R, R],
+        ],
+        [
+          [R, G, R],
+          [R, R, R],
+        ],
+      ],
+      { dtype: "uint8" },
+    );
+    // An animated GIF is not a PNG.
+    await expect(run1(() => tf.image.decodePng(c(gif(), "string")))).rejects.toThrow(/animated/);
+  });
+  it("DecodeBmp reads 24-bit files as RGB", async () => {
+    // bmp-js takes A, B, G, R bytes.
+    const abgr = Uint8Array.from([0, 3, 2, 1, 0, 30, 20, 10, 0, 0, 0, 255, 0, 255, 0, 0]);
+    const file = bmp.encode({ width: 2, height: 2, data: abgr }).data;
+    const s = String.fromCharCode(...file);
+    expectArray(await run1(() => tf.image.decodeBmp(c(s, "string"))), [
+      [
+        [1, 2, 3],
+        [10, 20, 30],
+      ],
+      [
+        [255, 0, 0],
+        [0, 0, 255],
+      ],
+    ]);
+    await expect(run1(() => tf.image.decodeBmp(c(s, "string"), { channels: 4 }))).rejects.toThrow(
+      /does not match/,
+    );
+  });
+  it("decodeImage sniffs GIF and BMP too", async () => {
+    const abgr = Uint8Array.from([0, 3, 2, 1]);
+    const bmpFile = String.fromCharCode(...bmp.encode({ width: 1, height: 1, data: abgr }).data);
+    const [frames, first, fromBmp] = await runGraph(() => [
+      tf.image.decodeImage(c(gif(), "string")),
+      tf.image.decodeImage(c(gif(), "string"), { expandAnimations: false }),
+      tf.image.decodeImage(c(bmpFile, "string")),
+    ]);
+    expect(frames.shape).toEqual([2, 2, 3, 3]);
+    expect(first.shape).toEqual([2, 3, 3]);
+    expectArray(fromBmp, [[[1, 2, 3]]]);
   });
 });

@@ -318,3 +318,11 @@ registerOp("ScaleAndTranslateGrad", {
     return resizeGradShape(c);
   },
 });
+
+registerOp("DecodeBmp", { shape: decodedShape });
+registerOp("DecodeGif", {
+  shape: (c) => {
+    scalarInput(c, 0, "contents");
+    return new TensorShape([null, null, null, 3]);
+  },
+});

@@ -529,3 +529,24 @@ export function scaleAndTranslate(
     options.name ?? "ScaleAndTranslate",
   );
 }
+
+/** Decodes every frame of a GIF: [frames, height, width, 3] uint8 (tf.image.decode_gif). */
+export function decodeGif(
+  contentsValue: TensorLike | Uint8Array,
+  options: { name?: string } = {},
+): Tensor {
+  return makeOp1("DecodeGif", [contents(contentsValue)], {}, options.name ?? "DecodeGif");
+}
+
+/** Decodes a BMP: [height, width, 3 or 4] uint8 (tf.image.decode_bmp). */
+export function decodeBmp(
+  contentsValue: TensorLike | Uint8Array,
+  options: DecodeOptions = {},
+): Tensor {
+  return makeOp1(
+    "DecodeBmp",
+    [contents(contentsValue)],
+    { channels: options.channels ?? 0 },
+    options.name ?? "DecodeBmp",
+  );
+}

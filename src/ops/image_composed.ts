@@ -9,6 +9,8 @@ import { NDArray } from "../framework/ndarray.js";
 import { clipByValue } from "./clip_ops.js";
 import { cond } from "./control_flow.js";
 import {
+  decodeBmp,
+  decodeGif,
   decodeJpeg,
   decodePng,
   resizeArea,
@@ -425,24 +427,55 @@ export function perImageStandardization(
 // ---- Decoding any format ----
 
 /**
- * Decodes a JPEG or PNG by its leading bytes, as tf.image.decode_image's Python does (a cond on
- * the first three bytes), then converts to `dtype` (uint8 by default, else convert_image_dtype).
+ * Decodes a JPEG, PNG, GIF or BMP by its leading bytes, as tf.image.decode_image's Python does
+ * (conds on the first bytes), then converts to `dtype` (uint8 by default, else
+ * convert_image_dtype). GIFs give [frames, height, width, 3], or their first frame with
+ * `expandAnimations: false`; the others [height, width, channels].
  */
 export function decodeImage(
   contents: TensorLike,
-  options: { channels?: number; dtype?: DType; name?: string } = {},
+  options: { channels?: number; dtype?: DType; name?: string; expandAnimations?: boolean } = {},
 ): Tensor {
   const c = convertToTensor(contents, "string");
+  const channels = options.channels ?? 0;
   return c.graph.nameScope(options.name ?? "decode_image", () => {
     // UTF8_CHAR units: on a byte string, one char is one byte.
     const head = makeOp1("Substr", [c, convertToTensor(0, "int32"), convertToTensor(3, "int32")], {
       unit: "UTF8_CHAR",
     });
-    const isJpeg = equal(head, convertToTensor("\xff\xd8\xff", "string"));
+    const is = (signature: string) => equal(head, convertToTensor(signature, "string"));
+    const gif = () => {
+      if (channels !== 0 && channels !== 3)
+        throw new ValueError("Channels must be in (None, 0, 3) when decoding GIF images");
+      const frames = decodeGif(c);
+      if (options.expandAnimations ?? true) return frames;
+      return makeOp1("Slice", [
+        frames,
+        convertToTensor([0, 0, 0, 0], "int32"),
+        convertToTensor([1, -1, -1, -1], "int32"),
+      ]);
+    };
+    const firstFrame = (t: Tensor) =>
+      options.expandAnimations === false ? makeOp1("Squeeze", [t], { squeeze_dims: [0] }) : t;
+    const bmp = () => {
+      if (channels !== 0 && channels !== 3)
+        throw new ValueError("Channels must be in (None, 0, 3) when decoding BMP images");
+      return decodeBmp(c);
+    };
     const image = cond(
-      isJpeg,
-      () => decodeJpeg(c, { channels: options.channels }),
-      () => decodePng(c, { channels: options.channels }),
+      is("\xff\xd8\xff"),
+      () => decodeJpeg(c, { channels }),
+      () =>
+        cond(
+          is("\x89PN"),
+          () => decodePng(c, { channels }),
+          () =>
+            cond(
+              is("GIF"),
+              () => firstFrame(gif()),
+              () => bmp(),
+            ),
+        ),
     );
     const dtype = options.dtype ?? "uint8";
     return dtype === "uint8" ? image : convertImageDtype(image, dtype);

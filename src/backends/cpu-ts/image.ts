@@ -7,3 +7,4 @@ import "./image_nms.js";
 import "./image_codecs.js";
 import "./image_random.js";
 import "./image_scale.js";
+import "./image_gifbmp.js";

@@ -1,7 +1,7 @@
 // Image codec kernels: DecodePng, EncodePng, DecodeJpeg, EncodeJpeg, DecodeAndCropJpeg and
 // ExtractJpegShape. The codecs themselves are fast-png and jpeg-js; these kernels adapt channel
 // counts as TF does and read/write encoded bytes as byte strings (see bytesOf in image_util.ts).
-// As in TF, DecodePng and DecodeJpeg each accept the other's format.
+// As in TF, DecodePng and DecodeJpeg each accept the other's format (and single-frame GIFs).
 //
 // jpeg-js is not libjpeg: decoded pixels can differ from TF's by a few levels, and EncodeJpeg
 // always writes a baseline 3-component (YCbCr) file (a grey image is stored as R = G = B;
@@ -12,6 +12,7 @@ import { InvalidArgumentError, UnimplementedError } from "../../framework/errors
 import { NDArray } from "../../framework/ndarray.js";
 import { shapeString } from "../../framework/tensor_shape.js";
 import { arr, type NodeInfo } from "../kernel.js";
+import { decodeGifBytes, isGif } from "./image_gifbmp.js";
 import { byteString, bytesOf, checkSize } from "./image_util.js";
 import { cpuBackend } from "./index.js";
 
@@ -194,6 +195,15 @@ function decodeAny(bytes: Uint8Array, channels: number, node: NodeInfo, ratio = 
   if (isPng(bytes)) return convertChannels(decodePngBytes(bytes, node.type), channels);
   if (isJpeg(bytes))
     return convertChannels(downscale(decodeJpegBytes(bytes, node.type), ratio), channels);
+  if (isGif(bytes)) {
+    // As TF: a GIF decodes here only if it has a single frame.
+    const g = decodeGifBytes(bytes, node.type);
+    if (g.frames !== 1)
+      throw new InvalidArgumentError(
+        `${node.type}: Got ${g.frames} frames, but animated gifs can only be decoded by tf.image.decode_gif or tf.image.decode_image`,
+      );
+    return convertChannels({ h: g.h, w: g.w, c: 3, data: g.data }, channels);
+  }
   throw new InvalidArgumentError(
     `${node.type}: Invalid ${node.type === "DecodePng" ? "PNG" : "JPEG"} data, size ${bytes.length}`,
   );
