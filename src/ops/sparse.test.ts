@@ -632,6 +632,45 @@ describe.each(BACKENDS)("sparse ops on %s", (backend) => {
     });
   });
 
+  test("SerializeSparse / DeserializeSparse round trip, batched", async () => {
+    const r = await run(() => {
+      const a = sp(
+        [
+          [0, 1],
+          [1, 0],
+        ],
+        [1.5, -2],
+        [2, 3],
+      );
+      const b = sp([[2, 2]], [7], [3, 3]);
+      const sa = tf.serializeSparse(a);
+      const both = tf.stack([sa, tf.serializeSparse(b)]);
+      return [
+        sa,
+        tf.deserializeSparse(sa, "float32"),
+        tf.deserializeSparse(both, "float32"),
+      ] as const;
+    });
+    expect(r[0].shape).toEqual([3]);
+    expect(plain(r[1])).toEqual([
+      [0, 1, 1, 0],
+      [1.5, -2],
+      [2, 3],
+    ]);
+    // Batched: the batch index in front, each dense dim the largest of the inputs'.
+    expect(plain(r[2])).toEqual([
+      [0, 0, 1, 0, 1, 0, 1, 2, 2],
+      [1.5, -2, 7],
+      [2, 3, 3],
+    ]);
+    await expect(
+      run(() => tf.deserializeSparse(tf.serializeSparse(sp([[0]], [1], [2])), "int32")),
+    ).rejects.toThrow(/requested SparseTensor of type int32/);
+    await expect(
+      run(() => tf.deserializeSparse(tf.constant(["x", "y", "z"], { dtype: "string" }), "float32")),
+    ).rejects.toThrow(/could not parse/);
+  });
+
   test("shape functions", () => {
     const i64 = ["int64", "float32", "int64", "int32"] as tf.DType[];
     inferOk(

@@ -337,3 +337,30 @@ export function sparseFromDense(tensor: TensorLike, name?: string): SparseTensor
     );
   });
 }
+
+/** tf.io.serialize_sparse: the three parts as serialized TensorProtos, a [3] string tensor. */
+export function serializeSparse(
+  spInput: SparseLike,
+  options: { outType?: DType } & Named = {},
+): Tensor {
+  const sp = toSparse(spInput);
+  return makeOp1(
+    "SerializeSparse",
+    [...parts(sp)],
+    { out_type: options.outType ?? "string" },
+    options.name,
+  );
+}
+/**
+ * tf.io.deserialize_sparse: serialized sparse tensors ([..., 3] strings) back into one sparse
+ * tensor, the leading dims of `serialized` in front of its dense shape.
+ */
+export function deserializeSparse(
+  serialized: TensorLike,
+  dtype: DType,
+  name?: string,
+): SparseTensor {
+  return sparseResult(
+    makeOp("DeserializeSparse", [convertToTensor(serialized, "string")], { dtype }, name).outputs,
+  );
+}

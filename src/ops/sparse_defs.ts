@@ -99,3 +99,19 @@ registerOp("SparseFillEmptyRowsGrad", { shape: (c) => [c.withRank(0, 1), []] });
 registerOp("SparseSliceGrad", { shape: (c) => [c.withRank(1, 2).dim(0)] });
 registerOp("SparseSparseMaximum", { shape: (c) => sparseOut(rankOf(c, 2)).slice(0, 2) });
 registerOp("SparseSparseMinimum", { shape: (c) => sparseOut(rankOf(c, 2)).slice(0, 2) });
+registerOp("SerializeSparse", {
+  shape: (c) => {
+    c.withRank(0, 2);
+    c.withRank(1, 1);
+    c.withRank(2, 1);
+    return [3];
+  },
+});
+registerOp("DeserializeSparse", {
+  shape: (c) => {
+    const s = c.withRankAtLeast(0, 1);
+    if (s.rank !== null && s.dim(s.rank - 1) !== null && s.dim(s.rank - 1) !== 3)
+      c.fail(`serialized_sparse must have 3 as its last dimension, got ${s}`);
+    return sparseOut(null);
+  },
+});

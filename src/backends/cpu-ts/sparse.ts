@@ -20,6 +20,7 @@ import {
   take,
 } from "./sparse_util.js";
 import "./sparse_math.js";
+import "./sparse_serialize.js";
 
 /** SparseToDense: indices [N, R] (or [N] for R = 1, or a scalar), values [N] or a scalar. */
 cpuBackend.register("SparseToDense", (node) => {
