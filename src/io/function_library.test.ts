@@ -170,3 +170,15 @@ test("string attrs that are not UTF-8 (a call's config_proto) are exported byte 
   expect(v.case).toBe("s");
   expect([...(v.value as Uint8Array)]).toEqual([0x82, 0x01, 0xff]);
 });
+
+test("exportMetaGraph under an export scope keeps the library", async () => {
+  const g = new tf.Graph();
+  const f = tf.defun((a: tf.Tensor) => tf.neg(a), { inputTypes: ["float32"], name: "NegS" });
+  g.asDefault(() => tf.nameScope("s", () => f(tf.placeholder("float32", [1], "x"))));
+  const meta = tf.train.exportMetaGraph(undefined, { graph: g, exportScope: "s" });
+  expect(meta.graphDef?.library?.function.map((d) => d.signature?.name)).toEqual(["NegS"]);
+  const g2 = new tf.Graph();
+  tf.train.importMetaGraph(meta, { graph: g2 });
+  const v = await new tf.Session({ graph: g2 }).run("NegS:0", { "x:0": [2] });
+  expectArray(v as tf.NDArray, [-2]);
+});

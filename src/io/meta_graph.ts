@@ -215,7 +215,7 @@ function inScope(x: unknown, scope: string): boolean {
 
 /** The part of a GraphDef under `scope` ("a/"), names without it; inputs from outside are an error. */
 function scopeGraphDef(gd: GraphDef, scope: string): GraphDef {
-  const out = create(GraphDefSchema, { versions: gd.versions });
+  const out = create(GraphDefSchema, { versions: gd.versions, library: gd.library });
   for (const n of gd.node) {
     if (!n.name.startsWith(scope)) continue;
     const input = n.input.map((i) => {
