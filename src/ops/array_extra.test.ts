@@ -1218,6 +1218,13 @@ describe.each(BACKENDS)("array extra ops on %s", (backend) => {
         [5, 7],
       ]);
       expect(() => tf.gatherNd(p(), [1], { batchDims: 1 })).toThrow(/less than the rank/);
+      const g = new tf.Graph();
+      g.asDefault(() => {
+        const known = tf.gatherNd(tf.zeros([2, 3, 4]), tf.zeros([2, 5, 1], "int32"), {
+          batchDims: 1,
+        });
+        expect(known.shape.toString()).toBe("[2,5,4]");
+      });
     });
   });
 });

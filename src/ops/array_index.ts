@@ -416,7 +416,19 @@ function batchGatherNd(
       i32([-1]).reshape([]),
     ]);
     const out = makeOp1("GatherNd", [pFlat, full]);
-    return makeOp1("Reshape", [out, cat([batchShape, sl(shape(out), 1, -1)])]);
+    // Known shapes give a constant target shape, so the result's static shape is known too.
+    const ps = params.shape;
+    const is = indices.shape;
+    const k = is.dim(-1);
+    const target =
+      ps.isFullyDefined && is.isFullyDefined && k !== null
+        ? i32([
+            ...ps.asArray().slice(0, b),
+            ...is.asArray().slice(b, -1),
+            ...ps.asArray().slice(b + k),
+          ])
+        : cat([batchShape, sl(shape(out), 1, -1)]);
+    return makeOp1("Reshape", [out, target]);
   });
 }
 
