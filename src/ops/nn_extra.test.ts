@@ -852,8 +852,35 @@ describe.each(BACKENDS)("nn_extra on %s", (backend) => {
         ]),
       );
       expectArray(a3, [[[[[4.5]]]]]);
-      expect(() => tf.nn.pool(f64(X3), [2, 2], "MAX", "VALID", { dilationRate: 2 })).toThrow(
-        tf.UnimplementedError,
+      expect(() =>
+        tf.nn.pool(f64(X3), [2, 2], "MAX", "VALID", { dilationRate: 2, strides: 2 }),
+      ).toThrow(tf.ValueError);
+    });
+
+    it("pool with dilation (space to batch, as TF)", async () => {
+      const x1 = () => f64([[[1], [3], [2], [5], [4]]]);
+      const [v1, s1, v2, a2, s2] = await run(() => [
+        tf.nn.pool(x1(), [2], "MAX", "VALID", { dilationRate: 2 }),
+        tf.nn.pool(x1(), [2], "MAX", "SAME", { dilationRate: [2] }),
+        tf.nn.pool(f64(X3), [2, 2], "MAX", "VALID", { dilationRate: 2 }),
+        tf.nn.pool(f64(X3), [2, 2], "AVG", "VALID", { dilationRate: 2 }),
+        tf.nn.pool(f64(X3), [2, 2], "AVG", "SAME", { dilationRate: [1, 2] }),
+      ]);
+      // VALID: windows (x0, x2), (x1, x3), (x2, x4).
+      expectArray(v1, [[[2], [5], [4]]]);
+      // SAME: one zero padded on each side: (0, 3), (1, 2), (3, 5), (2, 4), (5, 0).
+      expectArray(s1, [[[3], [2], [5], [4], [5]]]);
+      expectArray(v2, img([[9]]));
+      expectArray(a2, img([[5]]));
+      // Rows: window 2, rate 1 (pad 1 after); columns: window 2, rate 2 (pad 1 each side), zeros
+      // counted: row 0 averages x[0..1][c-1], x[0..1][c+1].
+      expectArray(
+        s2,
+        img([
+          [(0 + 0 + 2 + 5) / 4, (1 + 4 + 3 + 6) / 4, (2 + 5 + 0 + 0) / 4],
+          [(0 + 0 + 5 + 8) / 4, (4 + 7 + 6 + 9) / 4, (5 + 8 + 0 + 0) / 4],
+          [(0 + 0 + 8 + 0) / 4, (7 + 0 + 9 + 0) / 4, (8 + 0 + 0 + 0) / 4],
+        ]),
       );
     });
   });

@@ -453,8 +453,40 @@ export function convolution(
 }
 
 /**
+ * TF's with_space_to_batch for a dilated window op: pads (SAME: around the dilated window; then
+ * up to a multiple of the rate), moves the rate's phases into the batch, applies `op` (VALID,
+ * undilated), and moves them back, cropping the extra padding.
+ */
+function withSpaceToBatch(
+  x: Tensor,
+  window: readonly number[],
+  rates: number[],
+  pad: "SAME" | "VALID",
+  op: (t: Tensor) => Tensor,
+): Tensor {
+  const n = rates.length;
+  const sizes = Array.from({ length: n }, (_, i) => x.shape.dim(i + 1));
+  if (sizes.some((d) => d === null))
+    throw new UnimplementedError("pool: dilation_rate > 1 needs static spatial dimensions");
+  const paddings: number[] = [];
+  const crops: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const extra = pad === "SAME" ? (window[i] - 1) * rates[i] : 0;
+    const start = Math.floor(extra / 2);
+    const full = sizes[i]! + extra;
+    const endExtra = (rates[i] - (full % rates[i])) % rates[i];
+    paddings.push(start, extra - start + endExtra);
+    crops.push(0, endExtra);
+  }
+  const pairs = (v: number[]) => new NDArray("int32", [n, 2], Int32Array.from(v));
+  const batched = makeOp1("SpaceToBatchND", [x, ints(rates), pairs(paddings)]);
+  return makeOp1("BatchToSpaceND", [op(batched), ints(rates), pairs(crops)]);
+}
+
+/**
  * N-D pooling (tf.nn.pool): "MAX" or "AVG" over windows of `windowShape`, for inputs of rank 3, 4
- * or 5 (channels last). Dilated pooling (dilationRate > 1) is not supported.
+ * or 5 (channels last). With dilationRate > 1 it pools the space-to-batch form of the input, as
+ * TF's with_space_to_batch (with SAME padding the zero padding takes part, as in TF).
  */
 export function pool(
   input: TensorLike,
@@ -478,9 +510,16 @@ export function pool(
     throw new UnimplementedError(`pool: only channels-last data formats are supported`);
   const strides = expandN(options.strides ?? 1, n, "strides").slice(1, n + 1);
   const rates = expandN(options.dilationRate ?? 1, n, "dilation_rate").slice(1, n + 1);
-  if (rates.some((r) => r > 1))
-    throw new UnimplementedError("pool: dilation_rate > 1 is not supported");
   const name = options.name ?? (poolingType === "MAX" ? "max_pool" : "avg_pool");
+  if (rates.some((r) => r > 1)) {
+    if (strides.some((st) => st > 1))
+      throw new ValueError("pool: strides > 1 not supported in conjunction with dilation_rate > 1");
+    return x.graph.nameScope(name, () =>
+      withSpaceToBatch(x, windowShape, rates, padding(pad), (t) =>
+        pool(t, windowShape, poolingType, "VALID"),
+      ),
+    );
+  }
   const max = poolingType === "MAX";
   if (n === 1) {
     return x.graph.nameScope(name, () => {
