@@ -957,3 +957,48 @@ describe("GIF and BMP", () => {
     expectArray(fromBmp, [[[1, 2, 3]]]);
   });
 });
+
+describe("ssim and gradient kernels by hand", () => {
+  it("ssim is 1 for equal images and (2ab + c1) / (a^2 + b^2 + c1) for flat ones", async () => {
+    const noisy = Array.from({ length: 12 }, (_, i) =>
+      Array.from({ length: 13 }, (_, j) => [((i * 7 + j * 3) % 10) / 10]),
+    );
+    const flat = (v: number) =>
+      Array.from({ length: 11 }, () => Array.from({ length: 11 }, () => [v]));
+    const [same, flats] = await runGraph(() => [
+      tf.image.ssim(c([noisy]), c([noisy]), 1),
+      tf.image.ssim(c(flat(0.5)), c(flat(0.25)), 1),
+    ]);
+    // float32 statistics: variances are differences of close sums.
+    expectArray(same, [1], { tol: 5e-4 });
+    const c1 = 0.01 ** 2;
+    // cs = (0 + c2) / (0 + c2) up to float32 rounding of the 121-term sums (relative to c2).
+    expectArray(flats, (2 * 0.5 * 0.25 + c1) / (0.25 + 0.0625 + c1), { tol: 1e-3 });
+  });
+  it("CropAndResizeGradBoxes: the sample moves with the box corners", async () => {
+    // Image value x + 2y; a one-pixel crop of the whole image samples the centre, which moves by
+    // half of (size - 1) per corner coordinate: d/dy1 = d/dy2 = 2 * 0.5, d/dx1 = d/dx2 = 0.5.
+    const r = await run1(
+      () =>
+        op("CropAndResizeGradBoxes", [
+          c([[[[1]]]]),
+          c(
+            img([
+              [0, 1],
+              [2, 3],
+            ]),
+          ),
+          c([[0, 0, 1, 1]]),
+          c([0], "int32"),
+        ])[0],
+    );
+    expectArray(r, [[1, 0.5, 1, 0.5]]);
+  });
+  it("ResizeBicubicGrad conserves the gradient's sum (legacy weights sum to 1)", async () => {
+    const r = await run1(
+      () => op("ResizeBicubicGrad", [c(img([[1, 2, 3, 4, 5]])), c(img([[0, 0, 0]]))])[0],
+    );
+    const sum = Array.from(r.data as Float32Array).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(15, 4);
+  });
+});

@@ -640,3 +640,86 @@ export function sobelEdges(image: TensorLike): Tensor {
     return makeOp1("Reshape", [y, shape]);
   });
 }
+
+/** TF's _fspecial_gauss: a normalised size x size Gaussian, as a depthwise filter over `channels`. */
+function gaussianFilter(size: number, sigma: number, channels: number, dtype: DType): NDArray {
+  const g1 = Array.from({ length: size }, (_, i) => {
+    const d = i - (size - 1) / 2;
+    return (-0.5 * d * d) / (sigma * sigma);
+  });
+  const w: number[] = [];
+  let total = 0;
+  for (let i = 0; i < size; i++)
+    for (let j = 0; j < size; j++) {
+      const v = Math.exp(g1[i] + g1[j]);
+      w.push(v);
+      total += v;
+    }
+  const data: number[] = [];
+  for (const v of w) for (let c = 0; c < channels; c++) data.push(v / total);
+  return new NDArray(dtype, [size, size, channels, 1], data);
+}
+
+export interface SsimOptions {
+  filterSize?: number;
+  filterSigma?: number;
+  k1?: number;
+  k2?: number;
+}
+
+/**
+ * Structural similarity of two image batches (tf.image.ssim): the mean over pixels and
+ * channels of luminance x contrast-structure, from Gaussian-weighted (11 x 11, sigma 1.5)
+ * local statistics over the valid region. Images must be at least filterSize on each side.
+ */
+export function ssim(
+  img1: TensorLike,
+  img2: TensorLike,
+  maxVal: number,
+  options: SsimOptions = {},
+): Tensor {
+  const size = options.filterSize ?? 11;
+  const sigma = options.filterSigma ?? 1.5;
+  const a = convertToTensor(img1);
+  return a.graph.nameScope("SSIM", () => {
+    const x = convertImageDtype(a, "float32");
+    const y = convertImageDtype(convertToTensor(img2), "float32");
+    const r = rankOf(x);
+    const [h, w] = staticSize(x);
+    const ch = x.shape.dim(r - 1);
+    if (ch === null) throw new ValueError(`ssim needs a known channel count, got ${x.shape}`);
+    if (h < size || w < size)
+      throw new ValueError(`ssim: images ${x.shape} are smaller than the ${size}x${size} filter`);
+    if (!x.shape.isCompatibleWith(convertToTensor(img2).shape))
+      throw new ValueError(`ssim: shapes ${x.shape} and ${convertToTensor(img2).shape} differ`);
+    // Dynamic range scales with the integer-to-float conversion.
+    const max = isFloatType(a.dtype) ? maxVal : maxVal / INT_MAX[a.dtype]!;
+    const c1 = (options.k1 ?? 0.01) ** 2 * max * max;
+    const c2 = (options.k2 ?? 0.03) ** 2 * max * max;
+    const filter = convertToTensor(gaussianFilter(size, sigma, ch, "float32"));
+    const batch = (t: Tensor) =>
+      r === 3 ? makeOp1("ExpandDims", [t, convertToTensor(0, "int32")]) : t;
+    const blur = (t: Tensor) =>
+      makeOp1("DepthwiseConv2dNative", [batch(t), filter], {
+        strides: [1, 1, 1, 1],
+        padding: "VALID",
+      });
+    const f = (v: number) => convertToTensor(v, "float32");
+    const mx = blur(x);
+    const my = blur(y);
+    const num0 = mul(mul(mx, my), f(2));
+    const den0 = makeOp1("AddV2", [makeOp1("Square", [mx]), makeOp1("Square", [my])]);
+    const luminance = makeOp1("RealDiv", [
+      makeOp1("AddV2", [num0, f(c1)]),
+      makeOp1("AddV2", [den0, f(c1)]),
+    ]);
+    const num1 = mul(blur(mul(x, y)), f(2));
+    const den1 = blur(makeOp1("AddV2", [makeOp1("Square", [x]), makeOp1("Square", [y])]));
+    const cs = makeOp1("RealDiv", [
+      makeOp1("AddV2", [sub(num1, num0), f(c2)]),
+      makeOp1("AddV2", [sub(den1, den0), f(c2)]),
+    ]);
+    const perImage = reduceMean(mul(luminance, cs), [1, 2, 3]);
+    return r === 3 ? makeOp1("Squeeze", [perImage], { squeeze_dims: [0] }) : perImage;
+  });
+}
