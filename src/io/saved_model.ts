@@ -28,7 +28,7 @@ import type { Variable } from "../ops/variables.js";
 import type { Feedable } from "../runtime/feeds.js";
 import { Session } from "../runtime/session.js";
 import { Saver } from "../train/saver.js";
-import { checkImplemented } from "./graph_def.js";
+import { checkImplemented } from "./import_checks.js";
 import { exportMetaGraph, importMetaGraphDetailed } from "./meta_graph.js";
 import {
   type AssetFileDef,
