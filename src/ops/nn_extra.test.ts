@@ -857,6 +857,29 @@ describe.each(BACKENDS)("nn_extra on %s", (backend) => {
       ).toThrow(tf.ValueError);
     });
 
+    it("gradients of the composed builders", async () => {
+      await checkGradient((x) => tf.nn.l2Normalize(x, 1), [{ shape: [2, 3] }], { backend });
+      await checkGradient(
+        (x, f) => tf.nn.conv1d(x, f, 2, "SAME", { dilations: 1 }),
+        [{ shape: [1, 5, 2] }, { shape: [2, 2, 3] }],
+        {
+          backend,
+        },
+      );
+      await checkGradient(
+        (x, dw, pw) => tf.nn.separableConv2d(x, dw, pw, 1, "VALID", { rate: 2 }),
+        [{ shape: [1, 4, 4, 2] }, { shape: [2, 2, 2, 1] }, { shape: [1, 1, 2, 2] }],
+        { backend },
+      );
+      await checkGradient(
+        (x) => tf.nn.pool(x, [2, 2], "AVG", "SAME", { dilationRate: 2 }),
+        [{ shape: [1, 4, 3, 1] }],
+        {
+          backend,
+        },
+      );
+    });
+
     it("pool with dilation (space to batch, as TF)", async () => {
       const x1 = () => f64([[[1], [3], [2], [5], [4]]]);
       const [v1, s1, v2, a2, s2] = await run(() => [
