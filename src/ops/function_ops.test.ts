@@ -58,6 +58,11 @@ describe("tf.defun", () => {
     expect(dx.op.type).toBe("SymbolicGradient");
     // d(x³)/dx = 3x²
     expectArray(await run(g, dx), [3, 12, 27]);
+    // A TF1 GraphDef with the SymbolicGradient node imports and runs the same.
+    const g2 = new tf.Graph();
+    tf.importGraphDef(g.asGraphDef(), { graph: g2, name: "" });
+    expect(g2.getOperationByName(dx.op.name).type).toBe("SymbolicGradient");
+    expectArray(await run(g2, dx.name), [3, 12, 27]);
     expectArray(await run(g, dz), [7, 7, 7]);
   });
 
