@@ -54,6 +54,15 @@ registerOp("Save", {
     return [];
   },
 });
+// TF1's Saver with partitioned variables: Save plus a slice spec per tensor ("" = whole tensor).
+registerOp("SaveSlices", {
+  shape: (c: ShapeContext) => {
+    c.withRank(0, 0);
+    c.withRank(1, 1);
+    c.withRank(2, 1);
+    return [];
+  },
+});
 registerOp("Restore", {
   shape: (c) => {
     c.withRank(0, 0);

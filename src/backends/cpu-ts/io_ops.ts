@@ -119,16 +119,21 @@ cpuBackend.register("MergeV2Checkpoints", (node) => {
   };
 });
 
-cpuBackend.register("Save", () => (inputs) => {
+/** Save (V1) and SaveSlices: the tensors after the `specs` inputs, whole, to a V1 checkpoint. */
+const v1Save = (sliced: boolean) => () => (inputs: import("../kernel.js").Value[]) => {
   const filename = scalarString(arr(inputs[0]), "filename");
-  const tensors = inputs.slice(2).map(arr);
+  const first = sliced ? 3 : 2;
+  const tensors = inputs.slice(first).map(arr);
   const names = stringVector(arr(inputs[1]), "tensor_names", tensors.length);
+  if (sliced) checkWhole(stringVector(arr(inputs[2]), "shapes_and_slices", tensors.length), names);
   writeTensorSlices(
     filename,
     names.map((n, i) => [n, tensors[i]] as const),
   );
   return [];
-});
+};
+cpuBackend.register("Save", v1Save(false));
+cpuBackend.register("SaveSlices", v1Save(true));
 
 function v1Restore(node: { attrs: Readonly<Record<string, unknown>> }, sliced: boolean) {
   const dt = node.attrs.dt as DType;
