@@ -1145,6 +1145,40 @@ describe.each(BACKENDS)("nn_extra on %s", (backend) => {
       expectArray(lp, [[-(0.5 + 0.6 + 0.7 + 0.4)], [-(0.9 + 0.8)]]);
     });
 
+    it("CTCBeamSearchDecoder finds the most likely labelling (not the best path)", async () => {
+      // Two steps of p(a) = 0.4, p(blank) = 0.6: the best path is blank-blank (""), p = 0.36, but
+      // "a" has p = 0.4 * 0.4 + 0.4 * 0.6 + 0.6 * 0.4 = 0.64 (paths aa, a-, -a).
+      const x = () => f64([[[Math.log(0.4), Math.log(0.6)]], [[Math.log(0.4), Math.log(0.6)]]]);
+      const [[paths, lp], [[greedy]]] = await run(() => [
+        tf.nn.ctcBeamSearchDecoder(x(), i32([2]), 2, 2),
+        tf.nn.ctcGreedyDecoder(x(), i32([2])),
+      ]);
+      const ints = (t: tf.NDArray) => Array.from(t.data as BigInt64Array, Number);
+      expect(ints(paths[0].values)).toEqual([0]);
+      expect(ints(paths[0].denseShape)).toEqual([1, 1]);
+      expect(ints(paths[1].values)).toEqual([]);
+      expect(ints(paths[1].denseShape)).toEqual([1, 0]);
+      expectArray(lp, [[Math.log(0.64), Math.log(0.36)]]);
+      expect(ints(greedy.values)).toEqual([]);
+    });
+
+    it("CTCBeamSearchDecoder: repeats need a blank; merge_repeated merges them in the output", async () => {
+      // Three steps, classes a, b, blank: a, blank, a are each very likely: the best labelling is "aa".
+      const step = (k: number) => [0, 1, 2].map((c) => (c === k ? 5 : 0));
+      const x = () => f64([[step(0)], [step(2)], [step(0)]]);
+      const [[[merged]], [[plain], lp]] = await run(() => [
+        tf.nn.ctcBeamSearchDecoder(x(), i32([3]), 4, 1),
+        tf.nn.ctcBeamSearchDecoder(x(), i32([3]), 4, 1, false),
+      ]);
+      const ints = (t: tf.NDArray) => Array.from(t.data as BigInt64Array, Number);
+      expect(ints(plain.values)).toEqual([0, 0]);
+      expect(ints(merged.values)).toEqual([0]);
+      expect((lp.data as Float64Array)[0]).toBeLessThan(0);
+      await expect(run(() => [tf.nn.ctcBeamSearchDecoder(x(), i32([3]), 1, 2)[1]])).rejects.toThrow(
+        /top_paths/,
+      );
+    });
+
     it("gradient: batch of 2 with different lengths, batch-major inputs", async () => {
       const labels = () => ({
         indices: i64([

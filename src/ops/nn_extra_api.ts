@@ -694,3 +694,32 @@ export function ctcGreedyDecoder(
   const [indices, values, denseShape, logProb] = op.outputs;
   return [[{ indices, values, denseShape }], logProb];
 }
+
+/**
+ * Beam-search CTC decoding (tf.nn.ctc_beam_search_decoder): the `topPaths` most likely label
+ * sequences under softmax(inputs) (blank = last class). Returns [decoded (one sparse result per
+ * path), log probabilities [batch, topPaths]]. With mergeRepeated (default true), adjacent equal
+ * labels of a path are merged in the output, as TF.
+ */
+export function ctcBeamSearchDecoder(
+  inputs: TensorLike,
+  sequenceLength: TensorLike,
+  beamWidth = 100,
+  topPaths = 1,
+  mergeRepeated = true,
+  options: { name?: string } = {},
+): [DecodedSparse[], Tensor] {
+  const op = makeOp(
+    "CTCBeamSearchDecoder",
+    [inputs, sequenceLength],
+    { beam_width: beamWidth, top_paths: topPaths, merge_repeated: mergeRepeated },
+    options.name ?? "CTCBeamSearchDecoder",
+  );
+  const o = op.outputs;
+  const decoded = Array.from({ length: topPaths }, (_, p) => ({
+    indices: o[p],
+    values: o[topPaths + p],
+    denseShape: o[2 * topPaths + p],
+  }));
+  return [decoded, o[3 * topPaths]];
+}

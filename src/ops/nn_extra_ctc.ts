@@ -45,3 +45,19 @@ registerOp("CTCGreedyDecoder", {
     ];
   },
 });
+
+registerOp("CTCBeamSearchDecoder", {
+  shape: (c) => {
+    const x = c.withRank(0, 3);
+    const len = c.withRank(1, 1);
+    const batch = c.mergeDim(x.dim(1), len.dim(0), "Batch size of inputs and sequence_length");
+    const n = c.attr<number>("top_paths");
+    const repeat = (s: TensorShape) => Array.from({ length: n }, () => s);
+    return [
+      ...repeat(new TensorShape([null, 2])),
+      ...repeat(new TensorShape([null])),
+      ...repeat(new TensorShape([2])),
+      new TensorShape([batch, n]),
+    ];
+  },
+});
