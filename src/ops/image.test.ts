@@ -1002,3 +1002,117 @@ describe("ssim and gradient kernels by hand", () => {
     expect(sum).toBeCloseTo(15, 4);
   });
 });
+
+describe("shape functions", () => {
+  const nd = (dtype: tf.DType, v: number[]) => new tf.NDArray(dtype, [v.length], v);
+  it("resizes, crops and colour ops", () => {
+    const fi = { dtypes: ["float32", "int32"] as tf.DType[] };
+    inferOk("ResizeArea", "[?,4,4,3];[2]", "[?,?,?,3]", {}, fi);
+    inferOk("ResizeBicubicGrad", "[2,8,8,3];[2,4,?,3]", "[2,4,?,3]");
+    inferErr("ResizeBicubicGrad", "[2,8,8,3];[3,4,4,3]", /must be equal/);
+    inferOk(
+      "ScaleAndTranslate",
+      "[1,4,4,2];[2];[2];[2]",
+      "[1,6,5,2]",
+      {},
+      {
+        dtypes: ["float32", "int32", "float32", "float32"],
+        constInputs: { 1: nd("int32", [6, 5]) },
+      },
+    );
+    const grad = { dtypes: ["float32", "float32", "int32", "int32"] as tf.DType[] };
+    inferOk(
+      "CropAndResizeGradImage",
+      "[5,2,2,3];[5,4];[5];[4]",
+      "[1,7,7,3]",
+      { T: "float32" },
+      {
+        ...grad,
+        constInputs: { 3: nd("int32", [1, 7, 7, 3]) },
+      },
+    );
+    inferOk(
+      "CropAndResizeGradBoxes",
+      "[5,2,2,3];[1,7,7,3];[5,4];[5]",
+      "[5,4]",
+      {},
+      {
+        dtypes: ["float32", "float32", "float32", "int32"],
+      },
+    );
+    inferErr("CropAndResize", "[1,4,4,3];[5,4];[4];[2]", /must be equal/, {}, grad);
+    inferOk("AdjustContrastv2", "[2,4,4,3];[]", "[2,4,4,3]");
+    inferErr("AdjustContrastv2", "[4,3];[]", /at least rank 3/);
+    inferErr("AdjustHue", "[4,4,2];[]", /must be 3/);
+    inferOk("DrawBoundingBoxesV2", "[2,4,4,3];[2,5,4];[3,4]", "[2,4,4,3]");
+  });
+  it("codecs", () => {
+    const s = { dtypes: ["string"] as tf.DType[] };
+    inferOk("EncodePng", "[4,4,3]", "[]", {}, { dtypes: ["uint8"] });
+    inferErr("EncodeJpeg", "[1,4,4,3]", /rank 3/, {}, { dtypes: ["uint8"] });
+    inferOk("EncodeJpegVariableQuality", "[4,4,3];[]", "[]", {}, { dtypes: ["uint8", "int32"] });
+    inferOk("DecodeJpeg", "[]", "[?,?,?]", {}, s);
+    inferErr("DecodeJpeg", "[2]", /scalar/, {}, s);
+    inferOk(
+      "DecodeAndCropJpeg",
+      "[];[4]",
+      "[5,6,1]",
+      { channels: 1 },
+      {
+        dtypes: ["string", "int32"],
+        constInputs: { 1: nd("int32", [0, 0, 5, 6]) },
+      },
+    );
+    inferOk("ExtractJpegShape", "[]", "[3]", {}, s);
+    inferOk("DecodeGif", "[]", "[?,?,?,3]", {}, s);
+    inferOk("DecodeBmp", "[]", "[?,?,4]", { channels: 4 }, s);
+  });
+  it("boxes and random crops", () => {
+    const nms = ["float32", "float32", "int32", "float32", "float32", "float32"] as tf.DType[];
+    inferOk("NonMaxSuppressionV5", "[6,4];[6];[];[];[];[]", "[?];[?];[]", {}, { dtypes: nms });
+    inferOk("NonMaxSuppressionWithOverlaps", "[3,3];[3];[];[];[]", "[?]", {}, { dtypes: nms });
+    inferErr("NonMaxSuppressionWithOverlaps", "[3,2];[3];[];[];[]", /square/, {}, { dtypes: nms });
+    inferErr("NonMaxSuppression", "[6,4];[6];[2]", /scalar/, {}, { dtypes: nms });
+    inferOk(
+      "RandomCrop",
+      "[8,8,3];[2]",
+      "[2,3,3]",
+      {},
+      {
+        dtypes: ["float32", "int64"],
+        constInputs: { 1: new tf.NDArray("int64", [2], [2n, 3n]) },
+      },
+    );
+    inferOk(
+      "SampleDistortedBoundingBoxV2",
+      "[3];[1,2,4];[]",
+      "[3];[3];[1,1,4]",
+      {},
+      {
+        dtypes: ["int32", "float32", "float32"],
+      },
+    );
+  });
+});
+
+describe("SampleDistortedBoundingBox (V1)", () => {
+  it("falls back to the whole image when no crop fits", async () => {
+    // area_range [1, 1] only allows the whole image; with no boxes the image itself is the box.
+    const [begin, size, bbox] = await runGraph(() =>
+      op(
+        "SampleDistortedBoundingBox",
+        [c([10, 12, 3], "int32"), c(new tf.NDArray("float32", [1, 0, 4]))],
+        {
+          seed: 1,
+          seed2: 2,
+          area_range: [1, 1],
+          aspect_ratio_range: [0.5, 0.6],
+          use_image_if_no_bounding_boxes: true,
+        },
+      ),
+    );
+    expectArray(begin, [0, 0, 0]);
+    expectArray(size, [10, 12, -1]);
+    expectArray(bbox, [[[0, 0, 1, 1]]]);
+  });
+});
