@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { checkGradient } from "../../test/gradcheck.js";
 import { BACKENDS, expectArray, inferErr, inferOk, runGraph } from "../../test/helpers.js";
 import { setPrintSink } from "../backends/cpu-ts/array_extra.js";
-import { farmhash64 } from "../backends/cpu-ts/array_extra_fingerprint.js";
+import { fingerprint64 as farmhash64 } from "../backends/cpu-ts/farmhash.js";
 import * as tf from "../index.js";
 
 const c = (v: tf.ValueLike, dtype?: tf.DType): tf.Tensor => tf.constant(v, { dtype });
