@@ -139,6 +139,18 @@ describe("calls inlined at plan time", () => {
     expect(out.item()).toBe(17);
   });
 
+  test("body inputs name list outputs by argument and index (split:output:1)", async () => {
+    const lib = `function { ${sig("SecondHalf", [["x", F]], [["y", F]])} ${iconst("dim", 0)}
+      node_def { name: "split" op: "Split" input: "dim:output:0" input: "x" ${attr("T", F)} ${attr("num_split", "i: 2")} }
+      ret { key: "y" value: "split:output:1" } }`;
+    const g = new tf.Graph();
+    tf.importGraphDef(
+      `${placeholder("x")} node { name: "h" op: "SecondHalf" input: "x" } library { ${lib} }`,
+      { graph: g, name: "" },
+    );
+    expectArray(await run(g, "h:0", { "x:0": [1, 2, 3, 4] }), [3, 4]);
+  });
+
   test("a recursive function is an InvalidArgumentError naming the cycle", async () => {
     const g = load(`${placeholder("x")} node { name: "r" op: "Rec" input: "x" }`);
     await expect(run(g, "r:0", { "x:0": 1 })).rejects.toThrow(tf.InvalidArgumentError);
