@@ -151,3 +151,14 @@ export const shapeSize = (s: readonly number[]): number => {
   for (const d of s) n *= d;
   return n;
 };
+
+/** Row-major strides of a shape (elements between consecutive indices of each dim). */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}

@@ -1,8 +1,10 @@
 // Kernels that move elements around: LinSpace, ReverseSequence, Reverse, Roll, the space/depth/batch
 // rearrangements, Diag/DiagPart, ExtractImagePatches, TileGrad, ParallelConcat.
+
 import { allocData, type DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError, UnimplementedError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
+import { stridesOf } from "../../framework/tensor_shape.js";
 import { type ConvPadding, windowedOutputSize } from "../../framework/window_rules.js";
 import { arr } from "../kernel.js";
 import {
@@ -14,7 +16,6 @@ import {
   mapElements,
   shapeSize,
   shapeString,
-  stridesOf,
   vectorInts,
 } from "./array_extra_util.js";
 import { stridedCopy } from "./array_index.js";

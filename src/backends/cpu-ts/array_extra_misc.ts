@@ -1,6 +1,7 @@
 // Kernels of the array extra ops that update, check or reinterpret: the tensor scatters, the
 // in-place updates, UnravelIndex, ConcatOffset, the data-format maps, EnsureShape, Empty,
 // DynamicPartition, the identities, Bitcast and CompareAndBitpack.
+
 import { allocData, type DType, type TypedData } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
 import {
@@ -9,6 +10,7 @@ import {
   type StridedSliceMasks,
 } from "../../framework/index_rules.js";
 import { NDArray } from "../../framework/ndarray.js";
+import { stridesOf } from "../../framework/tensor_shape.js";
 import { arr } from "../kernel.js";
 import {
   accumulate,
@@ -18,7 +20,6 @@ import {
   scalarInt,
   shapeSize,
   shapeString,
-  stridesOf,
   vectorInts,
 } from "./array_extra_util.js";
 import { cpuBackend } from "./index.js";

@@ -9,17 +9,6 @@ import { shapeSize, shapeString } from "../../framework/tensor_shape.js";
 export type Elems = { [i: number]: unknown; length: number };
 export const elems = (d: TypedData): Elems => d as unknown as Elems;
 
-/** Row-major strides of a shape. */
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
-
 /** Refuses outputs too large for one typed array, before anything is allocated. */
 export function checkSize(shape: readonly number[], op: string): number {
   const n = shapeSize(shape);

@@ -9,7 +9,12 @@ import {
   type StridedSliceMasks,
 } from "../../framework/index_rules.js";
 import { NDArray } from "../../framework/ndarray.js";
-import { broadcastShapes, shapeSize, shapeString } from "../../framework/tensor_shape.js";
+import {
+  broadcastShapes,
+  shapeSize,
+  shapeString,
+  stridesOf,
+} from "../../framework/tensor_shape.js";
 import { arr } from "../kernel.js";
 import { broadcastStrides } from "./elementwise.js";
 import { cpuBackend } from "./index.js";
@@ -19,17 +24,6 @@ import { cpuBackend } from "./index.js";
 
 /** Element storage viewed as a plain indexable list (typed arrays and string[] alike). */
 type Elems = { [i: number]: unknown; length: number };
-
-/** Row-major strides of a shape. */
-function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
 
 /** Copies n elements src[from..] to dst[to..]; a block copy for typed arrays. */
 function copyRun(src: TypedData, from: number, dst: TypedData, to: number, n: number): void {

@@ -1,10 +1,11 @@
 // Sparse tensors: the SparseTensor value and placeholder, and the sparse ops: TypeScript kernels.
 // Structural ops here (to dense, matmul, reorder, reshape, slice, split, concat, fill empty rows);
 // arithmetic and reductions in sparse_math.ts.
+
 import { allocData, type DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
-import { shapeString } from "../../framework/tensor_shape.js";
+import { shapeString, stridesOf } from "../../framework/tensor_shape.js";
 import { arr } from "../kernel.js";
 import { cpuBackend } from "./index.js";
 import {
@@ -16,7 +17,6 @@ import {
   readSparse,
   shapeArray,
   sortOrder,
-  stridesOf,
   take,
 } from "./sparse_util.js";
 import "./sparse_math.js";

@@ -1,10 +1,11 @@
 // Sparse arithmetic and reductions: SparseAdd (+ its gradient op), SparseTensorDenseAdd,
 // SparseDenseCwise{Add,Mul,Div}, SparseReduce{Sum,Max}[Sparse], SparseSoftmax,
 // SparseSparse{Maximum,Minimum}: TypeScript kernels.
+
 import type { DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
-import { shapeString } from "../../framework/tensor_shape.js";
+import { shapeString, stridesOf } from "../../framework/tensor_shape.js";
 import { arr } from "../kernel.js";
 import { cpuBackend } from "./index.js";
 import {
@@ -16,7 +17,6 @@ import {
   readSparse,
   type Sparse,
   shapeArray,
-  stridesOf,
   valuesOf,
 } from "./sparse_util.js";
 

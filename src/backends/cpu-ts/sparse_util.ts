@@ -108,17 +108,6 @@ export function valuesOf(dtype: DType, vals: readonly number[]): NDArray {
   return new NDArray(dtype, [vals.length], out);
 }
 
-/** Row-major strides of a shape. */
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d];
-  }
-  return s;
-}
-
 /** Number of elements of a shape, checked against a size limit before allocating. */
 export function denseSize(op: string, shape: readonly number[]): number {
   let n = 1;
