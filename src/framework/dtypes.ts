@@ -1,3 +1,5 @@
+import { checkAllocation } from "./memory_limit.js";
+
 /** The element types tensorgraph computes with (TensorFlow's names in TF.js spelling). */
 export type DType = "float32" | "float64" | "int32" | "int64" | "uint8" | "bool" | "string";
 
@@ -70,8 +72,17 @@ export const DTYPE_BYTES: Record<DType, number> = {
   string: 8,
 };
 
-export function allocData<D extends DType>(dtype: D, size: number): DataTypeMap[D];
-export function allocData(dtype: DType, size: number): TypedData {
+/**
+ * Zeroed storage of `size` elements (of `shape`, named in the error when given). Refuses with
+ * ResourceExhaustedError, before allocating, a size past the memory limit (memory_limit.ts).
+ */
+export function allocData<D extends DType>(
+  dtype: D,
+  size: number,
+  shape?: readonly number[],
+): DataTypeMap[D];
+export function allocData(dtype: DType, size: number, shape?: readonly number[]): TypedData {
+  checkAllocation(dtype, size, shape);
   switch (dtype) {
     case "float32":
       return new Float32Array(size);

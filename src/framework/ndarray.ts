@@ -30,7 +30,7 @@ export class NDArray<D extends DType = DType> {
     this.shape = [...shape];
     const size = shapeSize(shape);
     if (data === undefined) {
-      this.data = allocData(dtype, size);
+      this.data = allocData(dtype, size, shape);
     } else if (isTypedDataOf(dtype, data)) {
       this.data = data as DataTypeMap[D];
     } else {

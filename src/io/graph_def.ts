@@ -7,7 +7,7 @@
  * adds the library's functions to the graph and rebuilds loops (NextIteration → Merge back edges).
  */
 import { create } from "@bufbuild/protobuf";
-import { InvalidArgumentError, ValueError } from "../framework/errors.js";
+import { InvalidArgumentError, ResourceExhaustedError, ValueError } from "../framework/errors.js";
 import {
   Graph,
   getDefaultGraph,
@@ -495,6 +495,10 @@ function prepareNodes(
           extra[k] = v;
       } catch (e) {
         if (e instanceof InvalidArgumentError) fail(`attr '${k}': ${e.message}`);
+        if (e instanceof ResourceExhaustedError)
+          throw new ResourceExhaustedError(
+            `Node '${n.name}' (op '${n.op}'): attr '${k}': ${e.message}`,
+          );
         throw e;
       }
     }

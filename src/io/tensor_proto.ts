@@ -8,6 +8,7 @@
 import { create } from "@bufbuild/protobuf";
 import { DATA_TYPE_ENUM, type DType, dtypeFromEnum } from "../framework/dtypes.js";
 import { InvalidArgumentError, UnimplementedError } from "../framework/errors.js";
+import { checkShapeAllocation, elementCount } from "../framework/memory_limit.js";
 import { NDArray } from "../framework/ndarray.js";
 import { TensorShape } from "../framework/tensor_shape.js";
 import {
@@ -129,7 +130,7 @@ export function tensorProtoToNDArray(p: TensorProto): NDArray {
   if (!shape.isFullyDefined)
     throw new InvalidArgumentError(`TensorProto has a shape that is not fully defined: ${shape}`);
   const dims = shape.dims as number[];
-  const size = dims.reduce((x, y) => x * y, 1);
+  const size = elementCount(dims);
   if (p.tensorContent.length > 0) {
     const bytes = ELEMENT_BYTES[dtype];
     if (bytes === undefined)
@@ -147,6 +148,8 @@ export function tensorProtoToNDArray(p: TensorProto): NDArray {
       `TensorProto has ${vals.length} values for a ${dtype} tensor of shape [${dims.join(",")}] (${size} elements)`,
     );
   }
+  // The shape alone decides the size (a few values fill it): refuse a huge one before allocating.
+  checkShapeAllocation(dtype, dims);
   const out = new NDArray(dtype, dims);
   const data = out.data as unknown[] & { fill(v: unknown, start?: number): unknown };
   for (let i = 0; i < vals.length; i++) data[i] = vals[i];

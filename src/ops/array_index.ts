@@ -436,8 +436,9 @@ const RANGE_DTYPES: readonly DType[] = ["int32", "int64", "float32", "float64"];
 
 /**
  * A sequence from `start` (inclusive) to `limit` (exclusive) by `delta` (tf.range); with one
- * argument, range(n) is 0..n-1. The dtype is int32 when every argument is an integer, float32
- * when one is not (tensors bring their own dtype; the widest wins), unless `dtype` says.
+ * argument, range(n) is 0..n-1. The dtype is int32 when every argument is an integer (int64
+ * when one is past int32), float32 when one is not (tensors bring their own dtype; the widest
+ * wins), unless `dtype` says.
  */
 export function range(
   start: TensorLike,
@@ -450,7 +451,9 @@ export function range(
     if (isTensorish(v)) return dtypeOfTensorish(v);
     const d = jsDType(v);
     if (d !== "float32" || v instanceof NDArray || ArrayBuffer.isView(v)) return d;
-    return Number.isInteger(v) ? "int32" : "float32";
+    // As TF converts a Python int: int64 when it does not fit int32.
+    if (!Number.isInteger(v)) return "float32";
+    return Math.abs(v as number) <= 2 ** 31 - 1 ? "int32" : "int64";
   };
   const dtype =
     options.dtype ??

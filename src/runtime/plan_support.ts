@@ -13,6 +13,7 @@ import {
   InternalError,
   InvalidArgumentError,
   OpError,
+  ResourceExhaustedError,
   UnimplementedError,
 } from "../framework/errors.js";
 import type { Operation } from "../framework/graph.js";
@@ -72,16 +73,29 @@ export function makeKernel(op: Operation, backends: readonly Backend[], env: Ker
   );
 }
 
+/** The RangeErrors of a JS allocation that is too large (typed array, ArrayBuffer, Array). */
+const OUT_OF_MEMORY =
+  /Invalid typed array length|Array buffer allocation failed|Invalid array (buffer )?length|Invalid string length/;
+
 /** Adds the failing node's name and creation site to a kernel's error, keeping its class. */
 export function annotate(e: unknown, op: Operation): Error {
   const suffix = `\n\t [[node ${op.name} (defined at ${op.definedAt}) ]]`;
   if (e instanceof OpError) {
     if (e.opName) return e;
     const Cls = e.constructor as new (m: string, o?: string) => OpError;
-    const err = new Cls(`${e.message}${suffix}`, op.name);
+    // An allocation refused by memory_limit.ts knows the shape, not the op: name its type too.
+    const where = e instanceof ResourceExhaustedError ? ` (op '${op.type}')` : "";
+    const err = new Cls(`${e.message}${where}${suffix}`, op.name);
     return err;
   }
   const msg = e instanceof Error ? e.message : String(e);
+  // The last resort for an allocation no check caught (memory_limit.ts checks the known ones).
+  if (e instanceof RangeError && OUT_OF_MEMORY.test(msg)) {
+    return new ResourceExhaustedError(
+      `OOM in the kernel of '${op.type}': ${msg}${suffix}`,
+      op.name,
+    );
+  }
   return new InternalError(`Kernel of '${op.type}' failed: ${msg}${suffix}`, op.name);
 }
 

@@ -3,6 +3,7 @@ import { defaultBackends } from "../backends/registry.js";
 import type { DType } from "../framework/dtypes.js";
 import { UnimplementedError, ValueError } from "../framework/errors.js";
 import { type Graph, getDefaultGraph, type Operation, type Tensor } from "../framework/graph.js";
+import { resolveMemoryLimit, withMemoryLimit } from "../framework/memory_limit.js";
 import { NDArray } from "../framework/ndarray.js";
 import { type Feeds, normalizeFeeds } from "./feeds.js";
 import { type Fetches, type FetchResult, flattenFetches } from "./fetches.js";
@@ -15,6 +16,12 @@ export interface ConfigProto {
   interOpParallelismThreads?: number;
   logDevicePlacement?: boolean;
   allowSoftPlacement?: boolean;
+  /**
+   * The most bytes one tensor may take (tensorgraph's, not TF's: TF bounds memory per device).
+   * Larger ones are a ResourceExhaustedError before allocating. Default and upper bound: the
+   * machine's free memory when the session is created.
+   */
+  memoryLimitBytes?: number;
 }
 
 export interface SessionOptions {
@@ -49,6 +56,8 @@ export class Session {
   private readonly plans = new Map<string, Plan>();
   private readonly variables = new Map<string, VariableRef>();
   private readonly env: KernelEnv;
+  /** Bytes one tensor may take in this session's runs (ConfigProto.memoryLimitBytes). */
+  private readonly memoryLimit: number;
   private closed = false;
 
   constructor(options: SessionOptions = {}) {
@@ -60,6 +69,7 @@ export class Session {
         `Session target '${this.target}': distributed sessions are not implemented yet; use the in-process session (target "")`,
       );
     }
+    this.memoryLimit = resolveMemoryLimit(this.config.memoryLimitBytes);
     this.backends = defaultBackends(options.backend);
     const variables = this.variables;
     this.env = {
@@ -98,6 +108,10 @@ export class Session {
   }
 
   private execute(fetches: Fetches, feeds?: Feeds, options?: RunOptions): unknown {
+    return withMemoryLimit(this.memoryLimit, () => this.executeUnderLimit(fetches, feeds, options));
+  }
+
+  private executeUnderLimit(fetches: Fetches, feeds?: Feeds, options?: RunOptions): unknown {
     if (this.closed) throw new ValueError("Attempted to use a closed Session.");
     const flat = flattenFetches(this.graph, fetches);
     const feedPairs = normalizeFeeds(this.graph, feeds);

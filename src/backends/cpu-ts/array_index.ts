@@ -308,7 +308,7 @@ cpuBackend.register("Range", (node) => {
       const limit = bigScalar(l, "limit");
       const delta = bigScalar(d, "delta");
       const n = rangeSize(Number(start), Number(limit), Number(delta), true);
-      const out = new BigInt64Array(n);
+      const out = allocData("int64", n);
       for (let i = 0; i < n; i++) out[i] = start + BigInt(i) * delta;
       return [new NDArray("int64", [n], out)];
     }
@@ -468,7 +468,7 @@ cpuBackend.register("OneHot", (node) => {
     const prefix = shapeSize(indices.shape.slice(0, axis));
     const suffix = shapeSize(indices.shape.slice(axis));
     const outShape = [...indices.shape.slice(0, axis), depth, ...indices.shape.slice(axis)];
-    const out = allocData(onV.dtype, prefix * depth * suffix);
+    const out = allocData(onV.dtype, prefix * depth * suffix, outShape);
     const od = out as unknown as Elems;
     const on = onV.data[0];
     const off = offV.data[0];

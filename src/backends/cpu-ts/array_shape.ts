@@ -1,6 +1,7 @@
 // Kernels of the array_shape op family: data movement, shared by every dtype (strings included).
 import { allocData, type DType, type TypedData } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
+import { checkShapeAllocation } from "../../framework/memory_limit.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { broadcastShapes, shapeSize, shapeString } from "../../framework/tensor_shape.js";
 import { arr, type Value } from "../kernel.js";
@@ -51,7 +52,7 @@ function intArray(dtype: DType, shape: readonly number[], values: readonly numbe
 
 /** An array of `shape` with every element equal to the first element of `value`'s data. */
 function filled(dtype: DType, shape: readonly number[], value: unknown): NDArray {
-  const data = allocData(dtype, shapeSize(shape));
+  const data = allocData(dtype, shapeSize(shape), shape);
   (data as unknown as { fill(v: unknown): void }).fill(value);
   return new NDArray(dtype, shape, data);
 }
@@ -366,6 +367,11 @@ cpuBackend.register("Tile", () => (inputs) => {
   mult.forEach((m, i) => {
     if (m < 0) throw new InvalidArgumentError(`Expected multiples[${i}] >= 0, but got ${m}`);
   });
+  // The whole output first: the steps below allocate intermediates on the way to it.
+  checkShapeAllocation(
+    x.dtype,
+    x.shape.map((d, i) => d * mult[i]),
+  );
   // One dim at a time, innermost first: repeat each block of dims [d..] m times.
   let data = x.data;
   const shape = [...x.shape];
@@ -405,10 +411,13 @@ function padArray(
 ): NDArray {
   const rank = x.rank;
   const outShape = x.shape.map((d, i) => pads[i][0] + d + pads[i][1]);
-  const maps = x.shape.map((d, i) => {
-    const [before, after] = pads[i];
+  for (const [before, after] of pads)
     if (before < 0 || after < 0)
       throw new InvalidArgumentError(`Paddings must be non-negative: ${before} ${after}`);
+  // Before the index maps below, which are as long as the output's dims.
+  checkShapeAllocation(x.dtype, outShape);
+  const maps = x.shape.map((d, i) => {
+    const [before, after] = pads[i];
     if (mode === "REFLECT" && (before >= d || after >= d)) {
       throw new InvalidArgumentError(
         `paddings must be less than the dimension size: ${before}, ${after} not less than ${d}`,

@@ -4,6 +4,7 @@
 // into C++ costs more than the work), run the cpu-ts kernel for the same node.
 import type { DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError, UnimplementedError } from "../../framework/errors.js";
+import { checkAllocation } from "../../framework/memory_limit.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { broadcastShapes, shapeSize, shapeString } from "../../framework/tensor_shape.js";
 import { takeFloats } from "../buffer_pool.js";
@@ -38,6 +39,7 @@ const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
 
 /** An output buffer; every native kernel writes all of its elements, so a reused one will do. */
 function floats(dtype: DType, n: number): Floats {
+  checkAllocation(dtype, n); // the pool allocates outside allocData
   if (n > 2 ** 31 - 1)
     throw new InvalidArgumentError(`Output of ${n} elements is too large to allocate`);
   return takeFloats(dtype === "float64", n);

@@ -1,0 +1,183 @@
+import { describe, expect, it } from "vitest";
+import * as tf from "../index.js";
+import { annotate } from "../runtime/plan_support.js";
+import { allocData } from "./dtypes.js";
+import {
+  checkAllocation,
+  currentMemoryLimit,
+  elementCount,
+  MAX_STRING_ELEMENTS,
+  resolveMemoryLimit,
+  withMemoryLimit,
+} from "./memory_limit.js";
+
+/**
+ * Runs `make()`'s tensor in a fresh graph's session and expects a ResourceExhaustedError whose
+ * message names the op, the shape and the bytes; then a small run in the same session works.
+ */
+async function expectRefused(
+  make: () => tf.Tensor,
+  opType: string,
+  shapeText: string,
+  bytes: string,
+  config?: tf.ConfigProto,
+): Promise<void> {
+  const g = new tf.Graph();
+  const [big, small] = g.asDefault(() => [make(), tf.add(tf.constant([1, 2]), tf.constant(3))]);
+  const sess = new tf.Session({ graph: g, config });
+  const err = await sess.run(big).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(tf.ResourceExhaustedError);
+  const msg = (err as Error).message;
+  expect(msg).toContain(`(op '${opType}')`);
+  expect(msg).toMatch(/\[\[node \S+ \(defined at /);
+  expect(msg).toContain(`shape${shapeText}`);
+  expect(msg).toContain(`${bytes} bytes`);
+  expect((await sess.run(small)).toArray()).toEqual([4, 5]);
+}
+
+describe("memory limit: the reproduced breakages are ResourceExhaustedError", () => {
+  it("Fill of [1e6, 1e6] (4e12 bytes of float)", async () => {
+    await expectRefused(
+      () => tf.fill([1e6, 1e6], 1.5),
+      "Fill",
+      "[1000000,1000000]",
+      "4000000000000",
+    );
+  });
+  it("zeros with int64 dims", async () => {
+    const dims = () => tf.constant([1000000, 1000000], { dtype: "int64" });
+    await expectRefused(() => tf.zeros(dims()), "Fill", "[1000000,1000000]", "4000000000000");
+  });
+  it("oneHot with depth 2^31 - 1", async () => {
+    // 3 × (2^31 − 1) floats = 25769803764 bytes, past a typed array's 2^32 elements anywhere.
+    const idx = () => tf.constant([0, 1, 2], { dtype: "int32" });
+    await expectRefused(
+      () => tf.oneHot(idx(), 2 ** 31 - 1),
+      "OneHot",
+      "[3,2147483647]",
+      "25769803764",
+    );
+  });
+  it("range(0, 1e12): an int64 range (TF makes an int past int32 int64)", async () => {
+    await expectRefused(() => tf.range(0, 1e12), "Range", "[1000000000000]", "8000000000000");
+    const g = new tf.Graph();
+    expect(g.asDefault(() => tf.range(0, 1e12).dtype)).toBe("int64");
+  });
+  it("randomUniform([1e6, 1e6])", async () => {
+    await expectRefused(
+      () => tf.randomUniform([1e6, 1e6]),
+      "RandomUniform",
+      "[1000000,1000000]",
+      "4000000000000",
+    );
+  });
+  it("tile by [2^30, 2^30] refuses the whole output before any intermediate", async () => {
+    // [2·2^30, 2·2^30] floats: 2^62 elements × 4 bytes = 2^64 bytes (exact, past 2^53).
+    await expectRefused(
+      () => tf.tile(tf.ones([2, 2]), [2 ** 30, 2 ** 30]),
+      "Tile",
+      "[2147483648,2147483648]",
+      "18446744073709551616",
+    );
+  });
+  it("pad by [[2^30, 2^30], [0, 0]] refuses before building its index maps", async () => {
+    // [2^31 + 2, 2] floats = (2^32 + 4) × 4 bytes.
+    await expectRefused(
+      () =>
+        tf.pad(tf.ones([2, 2]), [
+          [2 ** 30, 2 ** 30],
+          [0, 0],
+        ]),
+      "Pad",
+      "[2147483650,2]",
+      "17179869200",
+    );
+  });
+});
+
+describe("memory limit: ConfigProto.memoryLimitBytes", () => {
+  it("lowers the limit: 16×32 floats (2048 bytes) are refused under 1024, 8×8 pass", async () => {
+    const config = { memoryLimitBytes: 1024 };
+    await expectRefused(() => tf.fill([16, 32], 1), "Fill", "[16,32]", "2048", config);
+    const g = new tf.Graph();
+    const t = g.asDefault(() => tf.fill([8, 8], 2));
+    const sess = new tf.Session({ graph: g, config });
+    expect((await sess.run(t)).shape).toEqual([8, 8]);
+    // The limit holds only during the session's runs.
+    expect(allocData("float32", 4096).length).toBe(4096);
+  });
+  it("names the session's limit in the message", async () => {
+    const g = new tf.Graph();
+    const t = g.asDefault(() => tf.fill([1000], 1));
+    const sess = new tf.Session({ graph: g, config: { memoryLimitBytes: 1000 } });
+    await expect(sess.run(t)).rejects.toThrow(
+      /4000 bytes; more than the session's memory limit of 1000 bytes/,
+    );
+  });
+  it("covers kernels that take their outputs from the buffer pool (matmul)", async () => {
+    const g = new tf.Graph();
+    const [big, small] = g.asDefault(() => [
+      tf.matmul(tf.ones([64, 1]), tf.ones([1, 64])), // 64×64 floats: 16384 bytes
+      tf.matmul(tf.ones([2, 1]), tf.ones([1, 2])),
+    ]);
+    const sess = new tf.Session({ graph: g, config: { memoryLimitBytes: 8192 } });
+    await expect(sess.run(big)).rejects.toBeInstanceOf(tf.ResourceExhaustedError);
+    expect((await sess.run(small)).toArray()).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+  });
+  it("is never above the machine's free memory; bad values are ValueError", () => {
+    expect(resolveMemoryLimit(1e30)).toBeLessThan(1e30);
+    expect(resolveMemoryLimit(4096)).toBe(4096);
+    for (const bad of [0, -1, Number.NaN]) {
+      expect(() => new tf.Session({ config: { memoryLimitBytes: bad } })).toThrow(tf.ValueError);
+    }
+  });
+});
+
+describe("memory limit: the central check", () => {
+  it("counts elements exactly, Infinity past 2^53", () => {
+    expect(elementCount([])).toBe(1);
+    expect(elementCount([3, 0, 5])).toBe(0);
+    expect(elementCount([1e6, 1e6])).toBe(1e12);
+    expect(elementCount([2 ** 30, 2 ** 30, 2 ** 30])).toBe(Number.POSITIVE_INFINITY);
+  });
+  it("lets small allocations through and refuses sizes that are not counts", () => {
+    expect(() => checkAllocation("float32", 10)).not.toThrow();
+    expect(() => checkAllocation("float32", -1)).toThrow(tf.InvalidArgumentError);
+    expect(() => checkAllocation("float32", Number.NaN)).toThrow(tf.InvalidArgumentError);
+    expect(() => checkAllocation("float32", 1.5)).toThrow(tf.InvalidArgumentError);
+    expect(() => checkAllocation("float32", Number.POSITIVE_INFINITY)).toThrow(
+      tf.ResourceExhaustedError,
+    );
+  });
+  it("refuses string tensors past what a JS array holds (V8 would abort the process)", () => {
+    expect(() => allocData("string", MAX_STRING_ELEMENTS + 1, [MAX_STRING_ELEMENTS + 1])).toThrow(
+      /type string: 268435464 bytes; a string tensor holds at most 33554432 elements/,
+    );
+  });
+  it("restores the outer limit after a run, even one that threw", () => {
+    const outer = currentMemoryLimit();
+    expect(() =>
+      withMemoryLimit(100, () => {
+        expect(currentMemoryLimit()).toBe(100);
+        allocData("float64", 100);
+      }),
+    ).toThrow(/800 bytes; more than the session's memory limit of 100 bytes/);
+    expect(currentMemoryLimit()).toBe(outer);
+  });
+  it("turns an allocation RangeError no check caught into ResourceExhaustedError (last resort)", () => {
+    const g = new tf.Graph();
+    const op = g.asDefault(() => tf.constant(1, { name: "c" })).op;
+    const e = annotate(new RangeError("Invalid typed array length: 99999999999"), op);
+    expect(e).toBeInstanceOf(tf.ResourceExhaustedError);
+    expect(e.message).toContain("OOM in the kernel of 'Const'");
+    expect(e.message).toContain("[[node c ");
+    const other = annotate(new RangeError("Maximum call stack size exceeded"), op);
+    expect(other).toBeInstanceOf(tf.InternalError);
+  });
+});
