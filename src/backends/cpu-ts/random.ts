@@ -21,7 +21,7 @@ import {
 } from "./philox.js";
 
 /** The op's generator in this session, made from its `seed`/`seed2` attrs on first use. */
-function generatorFor(node: NodeInfo, env: KernelEnv): GuardedPhilox {
+export function generatorFor(node: NodeInfo, env: KernelEnv): GuardedPhilox {
   const key = `random:${node.name}`;
   const existing = env.resources.get(key);
   if (existing instanceof GuardedPhilox) return existing;

@@ -2,11 +2,12 @@
 // ParameterizedTruncatedNormal and the Stateless* family, on the Philox generator. Stateful ops
 // keep their generator in the session (each run draws new numbers); stateless ones derive key
 // and counter from their seed input alone, so the same seed always gives the same values.
+
 import type { DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { shapeString } from "../../framework/tensor_shape.js";
-import { arr, type KernelEnv, type NodeInfo } from "../kernel.js";
+import { arr } from "../kernel.js";
 import { broadcastBinary, type NumFn2 } from "./elementwise.js";
 import { cpuBackend } from "./index.js";
 import { lgamma, randomGammaGrad } from "./math_extra_special.js";
@@ -18,20 +19,11 @@ import {
   fillUniformFloat64,
   fillUniformInt32,
   fillUniformInt64,
-  GuardedPhilox,
+  type GuardedPhilox,
   PhiloxRandom,
   SingleSampler,
 } from "./philox.js";
-
-/** The op's generator in this session, made from its `seed`/`seed2` attrs on first use. */
-function generatorFor(node: NodeInfo, env: KernelEnv): GuardedPhilox {
-  const key = `random:${node.name}`;
-  const existing = env.resources.get(key);
-  if (existing instanceof GuardedPhilox) return existing;
-  const g = new GuardedPhilox(node.attrs.seed as number, node.attrs.seed2 as number);
-  env.resources.set(key, g);
-  return g;
-}
+import { generatorFor } from "./random.js";
 
 /**
  * A stateless op's generator: the seed pair hashed by one Philox block, whose words become the
