@@ -5,19 +5,11 @@
 import { InvalidArgumentError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { shapeString } from "../../framework/tensor_shape.js";
-import { arr, type KernelEnv, type NodeInfo } from "../kernel.js";
+import { arr } from "../kernel.js";
 import { numbers, scalarOf } from "./image_util.js";
 import { cpuBackend } from "./index.js";
-import { GuardedPhilox, SingleSampler } from "./philox.js";
-
-function generatorFor(node: NodeInfo, env: KernelEnv): GuardedPhilox {
-  const key = `random:${node.name}`;
-  const existing = env.resources.get(key);
-  if (existing instanceof GuardedPhilox) return existing;
-  const g = new GuardedPhilox(Number(node.attrs.seed ?? 0), Number(node.attrs.seed2 ?? 0));
-  env.resources.set(key, g);
-  return g;
-}
+import { SingleSampler } from "./philox.js";
+import { generatorFor } from "./random.js";
 
 cpuBackend.register("RandomCrop", (node, env) => {
   const gen = generatorFor(node, env);
