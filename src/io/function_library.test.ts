@@ -1,11 +1,20 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
 import { describe, expect, test } from "vitest";
 import { expectArray } from "../../test/helpers.js";
 import * as tf from "../index.js";
-import { encodeProto, GraphDefSchema } from "./proto/index.js";
+import { checkImplemented } from "./import_checks.js";
+import {
+  CollectionDef_NodeListSchema,
+  CollectionDefSchema,
+  encodeProto,
+  GraphDefSchema,
+  MetaGraphDefSchema,
+} from "./proto/index.js";
 import { load, readSavedModel } from "./saved_model.js";
+import { parseTextFormat } from "./text_format.js";
 
 const FIXTURES = join(import.meta.dirname, "../../test/fixtures/tf");
 const TIMES_THREE = join(FIXTURES, "tfjs-node-times_three_float");
@@ -181,4 +190,34 @@ test("exportMetaGraph under an export scope keeps the library", async () => {
   tf.train.importMetaGraph(meta, { graph: g2 });
   const v = await new tf.Session({ graph: g2 }).run("NegS:0", { "x:0": [2] });
   expectArray(v as tf.NDArray, [-2]);
+});
+
+test("a MetaGraph's entry points: only the functions they call must be of op types tensorgraph runs", async () => {
+  const odd = `function {
+    signature { name: "Odd" input_arg { name: "x" ${F} } output_arg { name: "y" ${F} } }
+    node_def { name: "s" op: "AudioSpectrogram" input: "x" }
+    ret { key: "y" value: "s:spectrogram:0" } }`;
+  const meta = (init: string) =>
+    create(MetaGraphDefSchema, {
+      graphDef: parseTextFormat(
+        GraphDefSchema,
+        `${x} node { name: "c" op: "${init}" input: "x" } library { ${addOne()} ${odd} }`,
+      ),
+      collectionDef: {
+        init_op: create(CollectionDefSchema, {
+          kind: { case: "nodeList", value: create(CollectionDef_NodeListSchema, { value: ["c"] }) },
+        }),
+      },
+    });
+  const g = new tf.Graph();
+  tf.train.importMetaGraph(meta("AddOne"), { graph: g });
+  expect(new Set(g.library.names)).toEqual(new Set(["AddOne", "Odd"]));
+  // A signature (outputs from inputs) that reaches Odd is checked when it is used.
+  const y = g.asDefault(() => g.createOp("Odd", [g.getTensorByName("x:0")], {}, "odd").outputs[0]);
+  expect(() => checkImplemented([y], [g.getTensorByName("x:0")])).toThrow(
+    /'AudioSpectrogram' \(node 's' in function 'Odd'\)/,
+  );
+  expect(() => tf.train.importMetaGraph(meta("Odd"), { graph: new tf.Graph() })).toThrow(
+    tf.UnimplementedError,
+  );
 });

@@ -11,7 +11,7 @@ import { FunctionLibrary, type Graph, type Operation, type Tensor } from "../fra
 import { getOpDef, getRegisteredOp } from "../framework/op_registry.js";
 import { CALL_OP_TYPES } from "../passes/inline_functions.js";
 import { addFunction, calledFunctions, parseFunction } from "./function_library.js";
-import { FunctionDefSchema, type GraphDef, type NodeDef } from "./proto/index.js";
+import { type FunctionDef, FunctionDefSchema, type GraphDef, type NodeDef } from "./proto/index.js";
 
 const INPUT_NAME = /^(\^)?([^:^]+)(?::(\d+))?$/;
 
@@ -62,18 +62,29 @@ export function prepareLibrary(
     if (l) l.push(node);
     else missing.set(type, [node]);
   };
-  for (const n of required ? withInputs(gd, required) : gd.node) note(n.op, n.name);
-  for (const f of gd.library?.function ?? [])
-    for (const n of f.nodeDef) note(n.op, `${n.name}' in function '${f.signature!.name}`);
+  const nodes = required ? withInputs(gd, required) : gd.node;
+  for (const n of nodes) note(n.op, n.name);
+  // With entry points, only the functions they call (directly or not) must run here.
+  const fns = gd.library?.function ?? [];
+  const reach = required ? reachableFunctions(nodes, fns) : undefined;
+  for (const f of fns)
+    if (!reach || reach.has(f.signature!.name))
+      for (const n of f.nodeDef) note(n.op, `${n.name}' in function '${f.signature!.name}`);
   throwUnimplemented(missing, source);
   const opDefOf = (t: string) => getOpDef(t) ?? lib.opDef(t) ?? graph.library.opDef(t);
-  for (const f of gd.library?.function ?? []) {
-    const pf = parseFunction(f, opDefOf);
-    for (const n of pf.nodes)
-      for (const callee of calledFunctions(n.attrs))
+  for (const f of fns) {
+    const fname = f.signature!.name;
+    // Functions the entry points never call are kept as they are, their op types unchecked.
+    const callees = (n: NodeDef) => nodeCallees(n).slice(1);
+    const checked =
+      !reach || reach.has(fname)
+        ? parseFunction(f, opDefOf).nodes.map((n) => ({ n, callees: calledFunctions(n.attrs) }))
+        : f.nodeDef.map((n) => ({ n, callees: callees(n) }));
+    for (const { n, callees: cs } of checked)
+      for (const callee of cs)
         if (!isFunction(callee))
           throw new InvalidArgumentError(
-            `Function '${pf.opDef.name}', node '${n.name}' (op '${n.op}') refers to function '${callee}', which is not in the graph's function library`,
+            `Function '${fname}', node '${n.name}' (op '${n.op}') refers to function '${callee}', which is not in the graph's function library`,
           );
   }
   for (const g of gd.library?.gradient ?? []) {
@@ -85,6 +96,33 @@ export function prepareLibrary(
     lib.gradients.set(g.functionName, g.gradientFunc);
   }
   return lib;
+}
+
+/** Functions a NodeDef calls: its op type, and the functions its func attrs name. */
+function nodeCallees(n: NodeDef): string[] {
+  const out = [n.op];
+  for (const v of Object.values(n.attr)) {
+    if (v.value.case === "func") out.push(v.value.value.name);
+    else if (v.value.case === "list") out.push(...v.value.value.func.map((f) => f.name));
+  }
+  return out;
+}
+
+/** Names of the functions of `fns` that `nodes` call, directly or through other functions. */
+function reachableFunctions(nodes: readonly NodeDef[], fns: readonly FunctionDef[]): Set<string> {
+  const byName = new Map(fns.map((f) => [f.signature!.name, f]));
+  const seen = new Set<string>();
+  const stack: string[] = [];
+  const visit = (n: NodeDef) => {
+    for (const c of nodeCallees(n))
+      if (byName.has(c) && !seen.has(c)) {
+        seen.add(c);
+        stack.push(c);
+      }
+  };
+  nodes.forEach(visit);
+  while (stack.length > 0) byName.get(stack.pop()!)!.nodeDef.forEach(visit);
+  return seen;
 }
 
 /** The named nodes and every node they depend on (data and control inputs). */
@@ -153,6 +191,30 @@ export function checkImplemented(
     }
     for (const t of op.inputs) if (!fed.has(t)) visit(t.op);
     op.controlInputs.forEach(visit);
+  }
+  // The bodies of the functions those ops call.
+  const lib = outputs[0]?.graph.library;
+  if (lib) {
+    const fns = lib.names.map((n) => lib.get(n)!);
+    const calls = [...seen].map((op) => ({ op: op.type, attrs: op.attrs }));
+    const names = new Set<string>();
+    for (const c of calls) {
+      if (lib.has(c.op)) names.add(c.op);
+      for (const f of calledFunctions(c.attrs)) names.add(f);
+    }
+    const nodes = fns.filter((f) => names.has(f.signature!.name)).flatMap((f) => f.nodeDef);
+    const reach = reachableFunctions(nodes, fns);
+    for (const n of names) reach.add(n);
+    for (const f of fns) {
+      if (!reach.has(f.signature!.name)) continue;
+      for (const n of f.nodeDef)
+        if (!isSupported(n.op, (t) => lib.has(t))) {
+          const where = `${n.name}' in function '${f.signature!.name}`;
+          const l = missing.get(n.op);
+          if (l) l.push(where);
+          else missing.set(n.op, [where]);
+        }
+    }
   }
   throwUnimplemented(missing, source);
 }
