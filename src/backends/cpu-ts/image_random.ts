@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { shapeString } from "../../framework/tensor_shape.js";
-import { arr } from "../kernel.js";
+import { arr, type KernelEnv, type NodeInfo } from "../kernel.js";
 import { numbers, scalarOf } from "./image_util.js";
 import { cpuBackend } from "./index.js";
 import { SingleSampler } from "./philox.js";
