@@ -151,6 +151,45 @@ describe("calls inlined at plan time", () => {
     expectArray(await run(g, "h:0", { "x:0": [1, 2, 3, 4] }), [3, 4]);
   });
 
+  test("a SymbolicGradient inside a While body: x ← d(x²)/dx three times, 1 → 8", async () => {
+    const lib = `
+      function { ${sig("SqF", [["x", F]], [["y", F]])} node_def { name: "s" op: "Square" input: "x" ${attr("T", F)} } ret { key: "y" value: "s:y:0" } }
+      function { ${sig(
+        "GradStep",
+        [
+          ["i", I],
+          ["acc", F],
+        ],
+        [
+          ["i2", I],
+          ["acc2", F],
+        ],
+      )} ${iconst("one", 1)} ${fconst("dy", 1)}
+        ${binop("inc", "AddV2", "i", "one:output:0", I)}
+        node_def { name: "g" op: "SymbolicGradient" input: "acc" input: "dy:output:0" ${attr("Tin", lst(F, F))} ${attr("Tout", lst(F))} ${attr("f", fn("SqF"))} }
+        ret { key: "i2" value: "inc:z:0" } ret { key: "acc2" value: "g:output:0" } }
+      function { ${sig(
+        "Less3",
+        [
+          ["i", I],
+          ["acc", F],
+        ],
+        [["c", "type: DT_BOOL"]],
+      )} ${iconst("three", 3)} ${binop("l", "Less", "i", "three:output:0", I)} ret { key: "c" value: "l:z:0" } }`;
+    const g = new tf.Graph();
+    tf.importGraphDef(
+      `${placeholder("i0", I)} ${placeholder("a0")}
+       node { name: "w" op: "StatelessWhile" input: "i0" input: "a0" ${attr("T", lst(I, F))} ${attr("cond", fn("Less3"))} ${attr("body", fn("GradStep"))} }
+       library { ${lib} }`,
+      { graph: g, name: "" },
+    );
+    const out = (await new tf.Session({ graph: g }).run("w:1", {
+      "i0:0": 0,
+      "a0:0": 1,
+    })) as tf.NDArray;
+    expect(out.item()).toBe(8);
+  });
+
   test("a recursive function is an InvalidArgumentError naming the cycle", async () => {
     const g = load(`${placeholder("x")} node { name: "r" op: "Rec" input: "x" }`);
     await expect(run(g, "r:0", { "x:0": 1 })).rejects.toThrow(tf.InvalidArgumentError);

@@ -346,16 +346,28 @@ export class Lowering {
     const xs = inputs.slice(0, inputs.length - nOut);
     const dys = inputs.slice(inputs.length - nOut);
     const fwd = this.inline(f.func, f.attrs ?? {}, xs, `${name}/forward`, anchor, stack, name);
-    const grads = this.graph.asDefault(() =>
-      this.graph.nameScope(`${name}/gradients`, () => gradients(fwd.outputs, fwd.args, dys)),
+    const first = this.graph.operations.length;
+    const outputs = this.graph.asDefault(() =>
+      this.graph.nameScope(`${name}/gradients`, () => {
+        const grads = gradients(fwd.outputs, fwd.args, dys);
+        return grads.map((g, i) => {
+          const arg = fwd.args[i];
+          // A resource argument's place holds a float32 zero (see ops/function_ops.ts callGradient).
+          if ((arg.dtype as string) === "resource")
+            return this.scalar(0, "float32", `${name}/no_gradient`, null);
+          return g ?? zerosLike(arg);
+        });
+      }),
     );
-    const outputs = grads.map((g, i) => {
-      const arg = fwd.args[i];
-      // A resource argument's place holds a float32 zero (see ops/function_ops.ts callGradient).
-      if ((arg.dtype as string) === "resource")
-        return this.scalar(0, "float32", `${name}/no_gradient`, anchor);
-      return g ?? zerosLike(arg);
-    });
+    // Gradient ops without inputs (constants) run once the inputs are there, in their frame.
+    const made = this.graph.operations.slice(first);
+    const sources = made.filter((op) => op.inputs.length === 0 && op.controlInputs.length === 0);
+    if (sources.length > 0 && inputs.length > 0) {
+      const ready = this.prim("NoOp", [], {}, `${name}/inputs_ready`, {
+        controls: [...new Set([...fwd.args, ...dys].map((t) => t.op))],
+      });
+      for (const op of sources) op.addControlInputs([ready]);
+    }
     return { outputs, args: fwd.args, ctrl: fwd.ctrl };
   }
 }
