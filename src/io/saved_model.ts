@@ -10,9 +10,11 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
+  rmdirSync,
   writeFileSync,
 } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { DATA_TYPE_ENUM } from "../framework/dtypes.js";
@@ -28,6 +30,8 @@ import type { Variable } from "../ops/variables.js";
 import type { Feedable } from "../runtime/feeds.js";
 import { Session } from "../runtime/session.js";
 import { Saver } from "../train/saver.js";
+import { fsCall, tempName } from "./checkpoint/fs_util.js";
+import { removeStaleTempDirs } from "./checkpoint/leftovers.js";
 import { checkImplemented } from "./import_checks.js";
 import { exportMetaGraph, importMetaGraphDetailed } from "./meta_graph.js";
 import {
@@ -360,7 +364,10 @@ export interface AddMetaGraphOptions {
 
 /**
  * Writes a SavedModel (tf.saved_model.Builder): `addMetaGraphAndVariables` once (it saves the
- * variables), `addMetaGraph` for more tag-sets over the same variables, then `save`.
+ * variables), `addMetaGraph` for more tag-sets over the same variables, then `save`. Everything
+ * is written into a temporary directory beside `exportDir` (`<exportDir>.tempstate<n>-<pid>`)
+ * that `save` renames into place: a reader sees no model or a whole one, even if the writer is
+ * killed; the next Builder in the same parent directory removes the temporaries of dead writers.
  */
 export class Builder {
   readonly exportDir: string;
@@ -369,6 +376,8 @@ export class Builder {
   });
   private hasSavedVariables = false;
   private readonly assets = new Map<string, string>();
+  /** Where the model is built until `save` renames it to `exportDir`. */
+  private workDir: string | null = null;
 
   constructor(exportDir: string) {
     if (existsSync(exportDir) && readdirSync(exportDir).length > 0) {
@@ -393,9 +402,9 @@ export class Builder {
     const graph = sess.graph;
     this.checkSignatures(graph, options.signatureDefMap);
     const saver = options.saver ?? defaultSaver(graph);
-    mkdirSync(join(this.exportDir, VARIABLES_DIRECTORY), { recursive: true });
+    mkdirSync(join(this.work(), VARIABLES_DIRECTORY), { recursive: true });
     if (saver) {
-      const prefix = join(this.exportDir, VARIABLES_DIRECTORY, VARIABLES_FILENAME);
+      const prefix = join(this.work(), VARIABLES_DIRECTORY, VARIABLES_FILENAME);
       await saver.save(sess, prefix, { writeState: false, writeMetaGraph: false });
     }
     this.addMeta(graph, tags, saver, options);
@@ -415,18 +424,43 @@ export class Builder {
 
   /** Writes saved_model.pb (or .pbtxt with `asText`); returns its path. */
   save(asText = false): string {
-    mkdirSync(this.exportDir, { recursive: true });
+    const work = this.work();
     for (const [name, src] of this.assets) {
-      mkdirSync(join(this.exportDir, ASSETS_DIRECTORY), { recursive: true });
-      copyFileSync(src, join(this.exportDir, ASSETS_DIRECTORY, name));
+      mkdirSync(join(work, ASSETS_DIRECTORY), { recursive: true });
+      copyFileSync(src, join(work, ASSETS_DIRECTORY, name));
     }
-    const path = join(
-      this.exportDir,
-      asText ? SAVED_MODEL_FILENAME_PBTXT : SAVED_MODEL_FILENAME_PB,
+    const file = asText ? SAVED_MODEL_FILENAME_PBTXT : SAVED_MODEL_FILENAME_PB;
+    if (asText) writeFileSync(join(work, file), printTextFormat(SavedModelSchema, this.model));
+    else writeFileSync(join(work, file), encodeProto(SavedModelSchema, this.model));
+    // The whole model appears at once. rename(2) replaces only an empty directory.
+    if (existsSync(this.exportDir)) {
+      if (readdirSync(this.exportDir).length > 0) {
+        throw new AlreadyExistsError(
+          `Export directory already exists, and isn't empty: ${this.exportDir}`,
+        );
+      }
+      fsCall(this.exportDir, "Failed to replace the empty directory", () =>
+        rmdirSync(this.exportDir),
+      );
+    }
+    fsCall(this.exportDir, "Failed to rename the SavedModel being built to", () =>
+      renameSync(work, this.exportDir),
     );
-    if (asText) writeFileSync(path, printTextFormat(SavedModelSchema, this.model));
-    else writeFileSync(path, encodeProto(SavedModelSchema, this.model));
-    return path;
+    this.workDir = null;
+    return join(this.exportDir, file);
+  }
+
+  /** The temporary directory the model is built in (made on first use). */
+  private work(): string {
+    if (this.workDir === null) {
+      const parent = dirname(this.exportDir);
+      fsCall(parent, "Failed to create directory", () => mkdirSync(parent, { recursive: true }));
+      removeStaleTempDirs(parent);
+      const dir = tempName(this.exportDir);
+      fsCall(dir, "Failed to create directory", () => mkdirSync(dir));
+      this.workDir = dir;
+    }
+    return this.workDir;
   }
 
   private checkSignatures(graph: Graph, map: Record<string, SignatureDef> = {}): void {

@@ -14,12 +14,14 @@ import { InvalidArgumentError, NotFoundError, ValueError } from "../framework/er
 import { type Graph, GraphKeys, getDefaultGraph, Tensor } from "../framework/graph.js";
 import { NDArray } from "../framework/ndarray.js";
 import { TensorShape } from "../framework/tensor_shape.js";
-import { dataFilename, indexFilename } from "../io/checkpoint/bundle.js";
-import { removeQuietly } from "../io/checkpoint/fs_util.js";
+import { atomicWriteFile } from "../io/checkpoint/fs_util.js";
+import { markForDeletion, removeCheckpoint, removeLeftovers } from "../io/checkpoint/leftovers.js";
 import { checkpointExists, openCheckpoint } from "../io/checkpoint/reader.js";
 import { getCheckpointState, updateCheckpointState } from "../io/checkpoint/state.js";
 import { exportMetaGraph } from "../io/meta_graph.js";
 import {
+  encodeProto,
+  MetaGraphDefSchema,
   type SaverDef,
   SaverDef_CheckpointFormatVersion,
   SaverDefSchema,
@@ -30,6 +32,7 @@ import { makeOp1 } from "../ops/op_builder.js";
 import type { Variable } from "../ops/variables.js";
 import type { Session } from "../runtime/session.js";
 
+export { removeCheckpoint } from "../io/checkpoint/leftovers.js";
 export { checkpointExists } from "../io/checkpoint/reader.js";
 export { getCheckpointState } from "../io/checkpoint/state.js";
 
@@ -135,6 +138,9 @@ export class Saver {
   /**
    * Saves the variables to `savePath` (or `${savePath}-${globalStep}`), updates the `checkpoint`
    * file in its directory and deletes checkpoints beyond maxToKeep. Resolves to the path written.
+   * Crash-safe: every file is written under a temporary name and renamed, the state file is
+   * rewritten before a checkpoint it stops naming is deleted, and each save first removes what
+   * an earlier writer killed mid-save left (see io/checkpoint/leftovers.ts).
    */
   async save(sess: Session, savePath: string, options: SaveOptions = {}): Promise<string> {
     if (sess.graph !== this.graph) {
@@ -151,6 +157,7 @@ export class Saver {
         `'latestFilename' collides with 'savePath': '${latestFilename}' and '${savePath}'`,
       );
     }
+    const writeState = options.writeState ?? true;
     let checkpointFile = savePath;
     const step = options.globalStep;
     if (step !== undefined) {
@@ -160,23 +167,54 @@ export class Saver {
           : (await sess.run(step instanceof Tensor ? step : step.graphElement)).item();
       checkpointFile = `${savePath}-${Number(value)}`;
     }
+    if (writeState) this.removeLeftovers(savePath, checkpointFile, latestFilename);
     const written = await sess.run(this.def.saveTensorName, {
       [this.def.filenameTensorName]: checkpointFile,
     });
     const modelCheckpointPath = String((written as NDArray).item());
     if (options.writeMetaGraph ?? true) {
       // As TF's saver.save: the graph beside the checkpoint, so importMetaGraph can rebuild it.
-      exportMetaGraph(`${modelCheckpointPath}.meta`, { graph: this.graph, saverDef: this.def });
+      const meta = exportMetaGraph(undefined, { graph: this.graph, saverDef: this.def });
+      atomicWriteFile(`${modelCheckpointPath}.meta`, encodeProto(MetaGraphDefSchema, meta));
     }
-    if (options.writeState ?? true) {
+    if (writeState) {
       this.recordLastCheckpoint(modelCheckpointPath);
-      updateCheckpointState(path.dirname(savePath), modelCheckpointPath, this.lastCheckpoints, {
-        latestFilename,
-        saveRelativePaths: this.saveRelativePaths,
-      });
-      this.deleteOldCheckpoints();
+      // TF's order: the state file stops naming a checkpoint before its files go. The mark,
+      // made first, lets the next save finish a deletion that a crash interrupted.
+      const victim = this.checkpointToDelete();
+      if (victim) markForDeletion(victim[0]);
+      try {
+        updateCheckpointState(path.dirname(savePath), modelCheckpointPath, this.lastCheckpoints, {
+          latestFilename,
+          saveRelativePaths: this.saveRelativePaths,
+        });
+      } catch (e) {
+        if (victim) this.toDelete.unshift(victim); // still named by the old state file
+        throw e;
+      }
+      if (victim) removeCheckpoint(victim[0]);
     }
     return modelCheckpointPath;
+  }
+
+  /**
+   * Removes the crash leftovers of `savePath`'s family (stale temporary files, interrupted
+   * deletions) — never a checkpoint the state file names, this saver keeps, or `writing`.
+   */
+  private removeLeftovers(savePath: string, writing: string, latestFilename: string): void {
+    const dir = path.dirname(savePath);
+    const named = new Set([writing, ...this.lastCheckpoints].map((p) => path.resolve(p)));
+    try {
+      const state = getCheckpointState(dir, latestFilename);
+      if (state) {
+        for (const p of [state.modelCheckpointPath, ...state.allModelCheckpointPaths]) {
+          named.add(path.resolve(p));
+        }
+      }
+    } catch {
+      return; // an unreadable state file names we know not what: leave everything
+    }
+    removeLeftovers(dir, path.basename(savePath), named, latestFilename);
   }
 
   /**
@@ -217,40 +255,15 @@ export class Saver {
     if (this.last.length > this.def.maxToKeep) this.toDelete.push(this.last.shift()!);
   }
 
-  private deleteOldCheckpoints(): void {
+  /** The checkpoint to delete now (one per save, as TF), unless keepCheckpointEveryNHours keeps it. */
+  private checkpointToDelete(): [string, number] | null {
     const p = this.toDelete.shift();
-    if (!p) return;
-    // Keep one checkpoint every keepCheckpointEveryNHours.
+    if (!p) return null;
     if (p[1] > this.nextCheckpointTime) {
       this.nextCheckpointTime += this.def.keepCheckpointEveryNHours * SECONDS_PER_HOUR;
-      return;
+      return null;
     }
-    removeCheckpoint(p[0]);
-  }
-}
-
-/** Deletes a checkpoint's files: `.index`, every data shard, `.meta`, or a V1 file. */
-export function removeCheckpoint(prefix: string): void {
-  removeQuietly(indexFilename(prefix));
-  removeQuietly(`${prefix}.meta`);
-  const dir = path.dirname(prefix);
-  const base = path.basename(prefix);
-  const shard = /^\.data-\d{5}-of-\d{5}$/;
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    if (n.startsWith(base) && shard.test(n.slice(base.length))) removeQuietly(path.join(dir, n));
-  }
-  if (!names.includes(path.basename(dataFilename(prefix, 0, 1))) && names.includes(base)) {
-    try {
-      if (fs.statSync(prefix).isFile()) removeQuietly(prefix); // a V1 checkpoint
-    } catch {
-      // gone
-    }
+    return p;
   }
 }
 

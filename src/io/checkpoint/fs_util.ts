@@ -45,9 +45,39 @@ export function fsCall<T>(file: string, doing: string, fn: () => T): T {
   }
 }
 
-/** A fresh temporary name beside `file`, as TensorFlow makes them (`<file>.tempstate<random>`). */
+/**
+ * A fresh temporary name beside `file`, as TensorFlow makes them (`<file>.tempstate<random>`),
+ * followed by `-<pid>` of the writer: a later save can tell the temporary files of a dead
+ * writer (killed mid-write) from those of a live one, and remove only the former.
+ */
 export function tempName(file: string): string {
-  return `${file}.tempstate${randomBytes(8).readBigUInt64LE()}`;
+  return `${file}.tempstate${randomBytes(8).readBigUInt64LE()}-${process.pid}`;
+}
+
+/** A parsed temporary name: the file it was to become and its writer's pid (null: not ours). */
+export interface TempNameParts {
+  target: string;
+  pid: number | null;
+}
+
+const TEMP_NAME = /^(.+)\.tempstate\d+(?:-(\d+))?$/;
+
+/** `{ target, pid }` if `name` is a temporary name (ours, or TF's without a pid); else null. */
+export function parseTempName(name: string): TempNameParts | null {
+  const m = TEMP_NAME.exec(name);
+  if (!m) return null;
+  return { target: m[1]!, pid: m[2] === undefined ? null : Number(m[2]) };
+}
+
+/** Whether process `pid` runs on this machine (EPERM: it does, as another user). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Writes `data` to `file` through a synced temporary file and a rename. */
