@@ -6,3 +6,4 @@ import "./nn_extra_pool.js";
 import "./nn_extra_fractional.js";
 import "./nn_extra_ctc.js";
 import "./nn_extra_ctc_decode.js";
+import "./nn_extra_lrn.js";
