@@ -29,7 +29,7 @@ const declaredShapes = (c: ShapeContext) => {
  * gradient function if the library names one (GradientDef), else SymbolicGradient, which
  * differentiates the body when the run is planned.
  */
-export const callGradient: GradientFn = (op, grads) => {
+const callGradient: GradientFn = (op, grads) => {
   const lib = op.graph.library;
   const f =
     op.type === "PartitionedCall" || op.type === "StatefulPartitionedCall"
