@@ -527,6 +527,39 @@ describe("tf.layers.batchNormalization: graph", () => {
   });
 });
 
+test("tf.layers.batchNormalization on resource variables updates its moving averages", async () => {
+  const g = new tf.Graph();
+  const { x, y, updates, mean } = g.asDefault(() =>
+    tf.variableScope(
+      "net",
+      () => {
+        const x = tf.placeholder("float32", [null, 2], "x");
+        const y = tf.layers.batchNormalization(x, { training: true, momentum: 0.5 });
+        const mean = tf.globalVariables().find((v) => v.name.endsWith("moving_mean:0"))!;
+        return { x, y, updates: tf.getCollection<tf.Tensor>(tf.GraphKeys.UPDATE_OPS), mean };
+      },
+      { useResource: true },
+    ),
+  );
+  expect(mean.isResource).toBe(true);
+  const sess = new tf.Session({ graph: g });
+  await sess.run(g.asDefault(() => tf.globalVariablesInitializer()));
+  await sess.run(
+    [y, ...updates],
+    new Map([
+      [
+        x,
+        [
+          [1, 2],
+          [3, 6],
+        ],
+      ],
+    ]),
+  );
+  // moving_mean = 0 - (0 - batch mean) * (1 - 0.5) = batch mean / 2
+  expect((await sess.run(mean)).toArray()).toEqual([1, 2]);
+});
+
 describe.each(BACKENDS)("tf.layers.batchNormalization: values (%s)", (backend) => {
   test("inference uses the moving averages", async () => {
     const [a, b] = await run(() => {

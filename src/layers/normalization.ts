@@ -186,6 +186,8 @@ export class BatchNormalization extends Layer {
       const decay = convertToTensor(1 - this.momentum, v.dtype, "decay");
       let delta = makeOp1("Mul", [makeOp1("Sub", [v.value(), value], {}, "sub"), decay], {}, "mul");
       if (training !== true) delta = where(training, delta, zerosLike(delta));
+      // A resource variable updates through AssignSubVariableOp (and reads back), as TF's does.
+      if (v.isResource) return v.assignSub(delta);
       return g.createOp("AssignSub", [v.ref, delta], {}, scope.slice(0, -1), { exactName: true })
         .outputs[0];
     });
