@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../framework/errors.js";
 import { expandArgs, FunctionLibrary, type Graph, type Tensor } from "../framework/graph.js";
 import type { ArgDef, AttrDef, AttrValue, FuncAttr, OpDef } from "../framework/op_def.js";
 import { getOpDef } from "../framework/op_registry.js";
-import { attrValueFromProto, attrValueToProto, nodeDefOf } from "./graph_def.js";
+import { attrValueFromProto, attrValueToProto, nodeDefOf } from "./node_def.js";
 import {
   type FunctionDef,
   type FunctionDefLibrary,
