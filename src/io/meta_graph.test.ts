@@ -6,8 +6,9 @@ import "../backends/cpu-ts/compat_ops.js";
 import "../backends/cpu-ts/io_ops.js";
 import { expectArray } from "../../test/helpers.js";
 import * as tf from "../index.js";
+import { importMetaGraph, importMetaGraphWithSaver } from "../train/import_meta_graph.js";
 import { latestCheckpoint, Saver } from "../train/saver.js";
-import { exportMetaGraph, importMetaGraph, importMetaGraphDetailed } from "./meta_graph.js";
+import { exportMetaGraph } from "./meta_graph.js";
 import { decodeProto, VariableDefSchema } from "./proto/index.js";
 
 const FIXTURES = new URL("../../test/fixtures/tf/", import.meta.url).pathname;
@@ -136,7 +137,7 @@ describe("exportMetaGraph → importMetaGraph", () => {
     exportMetaGraph(join(dir, "model.meta"), { graph: g, saver, clearDevices: true });
 
     const g2 = new tf.Graph();
-    const { saver: saver2, prefix } = importMetaGraphDetailed(join(dir, "model.meta"), {
+    const { saver: saver2, prefix } = importMetaGraphWithSaver(join(dir, "model.meta"), {
       graph: g2,
       importScope: "imported",
     });

@@ -1,9 +1,9 @@
 /**
  * MetaGraphDefs (`.meta` files): a GraphDef with its SaverDef, collections and signatures.
- * `exportMetaGraph` (tf.train.export_meta_graph) and `importMetaGraph`
- * (tf.train.import_meta_graph), which rebuilds the collections (Variables from their
- * VariableDefs, ops and tensors from node lists, numbers, bytes) and returns a Saver built from
- * the SaverDef, whose save/restore ops came with the graph.
+ * `exportMetaGraph` (tf.train.export_meta_graph) writes one; `importMetaGraphDetailed` imports
+ * one and rebuilds the collections (Variables from their VariableDefs, ops and tensors from node
+ * lists, numbers, bytes), returning the SaverDef whose save/restore ops came with the graph
+ * (`tf.train.importMetaGraph`, in train/, makes the Saver).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { clone, create } from "@bufbuild/protobuf";
@@ -11,7 +11,6 @@ import { type Any, AnySchema } from "@bufbuild/protobuf/wkt";
 import { DataLossError, InvalidArgumentError, NotFoundError } from "../framework/errors.js";
 import { type Graph, GraphKeys, getDefaultGraph, Operation, Tensor } from "../framework/graph.js";
 import { Variable } from "../ops/variables.js";
-import { Saver } from "../train/saver.js";
 import { type ImportGraphDefOptions, importGraphDefDetailed, parseGraphDef } from "./graph_def.js";
 import {
   type CollectionDef,
@@ -288,26 +287,19 @@ export interface ImportMetaGraphOptions {
 }
 
 export interface ImportedMetaGraph {
-  /** A Saver over the imported save/restore ops (null when there is no SaverDef and no variable). */
-  saver: Saver | null;
+  /** The imported SaverDef, its names under the import's prefix (null when it has none). */
+  saverDef: SaverDef | null;
+  /** The imported global variables (what a Saver covers when there is no SaverDef). */
+  variables: Variable[];
   /** The name prefix the import used ("" or "scope/"). */
   prefix: string;
   metaGraph: MetaGraphDef;
 }
 
 /**
- * Imports a MetaGraphDef (message, bytes or file path) into a graph with its collections, and
- * returns a Saver built from its SaverDef (tf.train.import_meta_graph), or null when it has
- * neither a SaverDef nor variables.
+ * Imports a MetaGraphDef (message, bytes or file path) into a graph with its collections; returns
+ * its SaverDef and variables, from which `tf.train.importMetaGraph` (train/) builds a Saver.
  */
-export function importMetaGraph(
-  metaGraphOrPath: MetaGraphDef | Uint8Array | string,
-  options: ImportMetaGraphOptions = {},
-): Saver | null {
-  return importMetaGraphDetailed(metaGraphOrPath, options).saver;
-}
-
-/** importMetaGraph, also returning the name prefix used and the MetaGraphDef. */
 export function importMetaGraphDetailed(
   metaGraphOrPath: MetaGraphDef | Uint8Array | string,
   options: ImportMetaGraphOptions = {},
@@ -333,16 +325,11 @@ export function importMetaGraphDetailed(
     requiredNodes: entryNodes(meta),
   });
   restoreCollections(graph, meta, prefix, options.restoreCollectionsPredicate ?? (() => true));
-  let saver: Saver | null = null;
-  if (meta.saverDef) {
-    saver = new Saver({ saverDef: prefixSaverDef(meta.saverDef, prefix), graph });
-  } else {
-    const vars = graph
-      .getCollection<Variable>(GraphKeys.GLOBAL_VARIABLES)
-      .filter((v) => v.name.startsWith(prefix));
-    if (vars.length > 0) saver = new Saver({ varList: vars, graph });
-  }
-  return { saver, prefix, metaGraph: meta };
+  const variables = graph
+    .getCollection<Variable>(GraphKeys.GLOBAL_VARIABLES)
+    .filter((v) => v.name.startsWith(prefix));
+  const saverDef = meta.saverDef ? prefixSaverDef(meta.saverDef, prefix) : null;
+  return { saverDef, variables, prefix, metaGraph: meta };
 }
 
 function restoreCollections(

@@ -29,11 +29,12 @@ import type { NDArray } from "../framework/ndarray.js";
 import type { Variable } from "../ops/variables.js";
 import type { Feedable } from "../runtime/feeds.js";
 import { Session } from "../runtime/session.js";
+import { importMetaGraphWithSaver } from "../train/import_meta_graph.js";
 import { Saver } from "../train/saver.js";
 import { fsCall, tempName } from "./checkpoint/fs_util.js";
 import { removeStaleTempDirs } from "./checkpoint/leftovers.js";
 import { checkImplemented } from "./import_checks.js";
-import { exportMetaGraph, importMetaGraphDetailed } from "./meta_graph.js";
+import { exportMetaGraph } from "./meta_graph.js";
 import {
   type AssetFileDef,
   AssetFileDefSchema,
@@ -245,7 +246,7 @@ export async function load(
   const model = readSavedModel(exportDir);
   const meta = findMetaGraph(model, tags, exportDir);
   const graph = sess.graph;
-  const { saver, prefix } = importMetaGraphDetailed(meta, {
+  const { saver, prefix } = importMetaGraphWithSaver(meta, {
     graph,
     importScope: options.importScope,
     clearDevices: options.clearDevices,

@@ -4,7 +4,6 @@ export {
   type ExportMetaGraphOptions,
   exportMetaGraph,
   type ImportMetaGraphOptions,
-  importMetaGraph,
 } from "../io/meta_graph.js";
 export { AdagradOptimizer, type AdagradOptions } from "./adagrad.js";
 export { AdamOptimizer, type AdamOptions } from "./adam.js";
@@ -16,6 +15,7 @@ export {
   globalStep,
 } from "./global_step.js";
 export { GradientDescentOptimizer, type GradientDescentOptions } from "./gradient_descent.js";
+export { importMetaGraph } from "./import_meta_graph.js";
 export {
   type ExponentialDecayOptions,
   exponentialDecay,
