@@ -98,6 +98,25 @@ describe("memory limit: the reproduced breakages are ResourceExhaustedError", ()
   });
 });
 
+describe("memory limit: kernel state in JS arrays", () => {
+  it("a TensorArray of 2^31 - 1 elements is refused (V8 would abort making its slots)", async () => {
+    const g = new tf.Graph();
+    const [big, small] = g.asDefault(() => [
+      new tf.TensorArray({ dtype: "float32", size: 2 ** 31 - 1 }).size(),
+      new tf.TensorArray({ dtype: "float32", size: 3 }).size(),
+    ]);
+    const sess = new tf.Session({ graph: g });
+    const err = await sess.run(big).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(tf.ResourceExhaustedError);
+    expect((err as Error).message).toContain("of 2147483647 elements (17179869176 bytes of slots)");
+    expect((err as Error).message).toContain("(op 'TensorArrayV3')");
+    expect((await sess.run(small)).toArray()).toBe(3);
+  });
+});
+
 describe("memory limit: ConfigProto.memoryLimitBytes", () => {
   it("lowers the limit: 16×32 floats (2048 bytes) are refused under 1024, 8×8 pass", async () => {
     const config = { memoryLimitBytes: 1024 };

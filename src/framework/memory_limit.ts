@@ -160,3 +160,16 @@ function shapeText(shape: readonly number[]): string {
 export function checkShapeAllocation(dtype: DType, shape: readonly number[]): void {
   checkAllocation(dtype, elementCount(shape), shape);
 }
+
+/**
+ * Throws ResourceExhaustedError unless a plain JS array of `length` slots (kernel state such as a
+ * TensorArray's elements) may be made: past MAX_STRING_ELEMENTS V8 may abort the process.
+ */
+export function checkArrayLength(length: number, what: string): void {
+  if (Number.isInteger(length) && length >= 0 && length <= MAX_STRING_ELEMENTS) return;
+  if (!(length >= 0))
+    throw new InvalidArgumentError(`${what} cannot have ${String(length)} elements`);
+  throw new ResourceExhaustedError(
+    `OOM when allocating ${what} of ${length} elements (${length * 8} bytes of slots): a JS array holds at most ${MAX_STRING_ELEMENTS}`,
+  );
+}

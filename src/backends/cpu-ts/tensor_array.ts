@@ -4,6 +4,7 @@
 // input/output only orders them.
 import type { DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
+import { checkArrayLength } from "../../framework/memory_limit.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { shapeString, type TensorShape } from "../../framework/tensor_shape.js";
 import { arr, type Kernel, type NodeInfo, ResourceHandle, type Value } from "../kernel.js";
@@ -40,6 +41,7 @@ function newArray(
   init: Omit<TensorArrayState, "elements" | "retired" | "written" | "cleared" | "closed" | "grads">,
   size: number,
 ): Handle {
+  checkArrayLength(size, `TensorArray '${name}'`);
   return new ResourceHandle("TensorArray", name, {
     ...init,
     elementShape: init.elementShape && [...init.elementShape],
