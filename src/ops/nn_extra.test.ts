@@ -1487,3 +1487,18 @@ describe("nn_extra shape functions", () => {
     inferErr("FractionalAvgPool", "[1,5,7,3]", /pooling_ratio/, { pooling_ratio: [1, 2, 2] });
   });
 });
+
+test("CTC decoders give SparseTensors, with TF's keyword arguments in an options object too", () => {
+  const g = new tf.Graph();
+  g.asDefault(() => {
+    const x = tf.placeholder("float32", [3, 1, 4]);
+    const len = tf.constant([3], { dtype: "int32" });
+    const [[greedy]] = tf.nn.ctcGreedyDecoder(x, len, { mergeRepeated: false });
+    expect(greedy).toBeInstanceOf(tf.SparseTensor);
+    expect(greedy.indices.op.attrs.merge_repeated).toBe(false);
+    const [paths] = tf.nn.ctcBeamSearchDecoder(x, len, { beamWidth: 5, topPaths: 2 });
+    expect(paths).toHaveLength(2);
+    expect(paths[1]).toBeInstanceOf(tf.SparseTensor);
+    expect(paths[0].indices.op.attrs).toMatchObject({ beam_width: 5, top_paths: 2 });
+  });
+});

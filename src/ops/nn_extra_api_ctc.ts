@@ -3,7 +3,15 @@
 import type { Tensor } from "../framework/graph.js";
 import "./nn_extra.js";
 import { ints } from "./nn_extra_api_util.js";
-import { convertToTensor, graphOf, makeOp, makeOp1, type TensorLike } from "./op_builder.js";
+import {
+  convertToTensor,
+  graphOf,
+  isOptionsObject,
+  makeOp,
+  makeOp1,
+  type TensorLike,
+} from "./op_builder.js";
+import { SparseTensor } from "./sparse_tensor.js";
 
 // ---- CTC loss ----
 
@@ -55,8 +63,17 @@ export function ctcLoss(
   });
 }
 
-/** A decoded batch of label sequences in sparse form (a SparseTensor's parts). */
-export type DecodedSparse = { indices: Tensor; values: Tensor; denseShape: Tensor };
+/** A decoded batch of label sequences: a SparseTensor (fetched as a SparseTensorValue). */
+export type DecodedSparse = SparseTensor;
+
+export interface CtcDecoderOptions {
+  mergeRepeated?: boolean;
+  name?: string;
+}
+export interface CtcBeamSearchOptions extends CtcDecoderOptions {
+  beamWidth?: number;
+  topPaths?: number;
+}
 
 /**
  * Greedy CTC decoding (tf.nn.ctc_greedy_decoder): the most likely class at each step, blanks
@@ -66,17 +83,20 @@ export type DecodedSparse = { indices: Tensor; values: Tensor; denseShape: Tenso
 export function ctcGreedyDecoder(
   inputs: TensorLike,
   sequenceLength: TensorLike,
-  mergeRepeated = true,
+  mergeRepeatedOrOptions: boolean | CtcDecoderOptions = true,
   options: { name?: string } = {},
 ): [[DecodedSparse], Tensor] {
+  const o = isOptionsObject(mergeRepeatedOrOptions)
+    ? (mergeRepeatedOrOptions as CtcDecoderOptions)
+    : { ...options, mergeRepeated: mergeRepeatedOrOptions as boolean };
   const op = makeOp(
     "CTCGreedyDecoder",
     [inputs, sequenceLength],
-    { merge_repeated: mergeRepeated },
-    options.name ?? "CTCGreedyDecoder",
+    { merge_repeated: o.mergeRepeated ?? true },
+    o.name ?? "CTCGreedyDecoder",
   );
   const [indices, values, denseShape, logProb] = op.outputs;
-  return [[{ indices, values, denseShape }], logProb];
+  return [[new SparseTensor(indices, values, denseShape)], logProb];
 }
 
 /**
@@ -88,22 +108,25 @@ export function ctcGreedyDecoder(
 export function ctcBeamSearchDecoder(
   inputs: TensorLike,
   sequenceLength: TensorLike,
-  beamWidth = 100,
+  beamWidthOrOptions: number | CtcBeamSearchOptions = 100,
   topPaths = 1,
   mergeRepeated = true,
   options: { name?: string } = {},
 ): [DecodedSparse[], Tensor] {
+  const o: CtcBeamSearchOptions = isOptionsObject(beamWidthOrOptions)
+    ? (beamWidthOrOptions as CtcBeamSearchOptions)
+    : { ...options, beamWidth: beamWidthOrOptions as number, topPaths, mergeRepeated };
+  const paths = o.topPaths ?? 1;
   const op = makeOp(
     "CTCBeamSearchDecoder",
     [inputs, sequenceLength],
-    { beam_width: beamWidth, top_paths: topPaths, merge_repeated: mergeRepeated },
-    options.name ?? "CTCBeamSearchDecoder",
+    { beam_width: o.beamWidth ?? 100, top_paths: paths, merge_repeated: o.mergeRepeated ?? true },
+    o.name ?? "CTCBeamSearchDecoder",
   );
-  const o = op.outputs;
-  const decoded = Array.from({ length: topPaths }, (_, p) => ({
-    indices: o[p],
-    values: o[topPaths + p],
-    denseShape: o[2 * topPaths + p],
-  }));
-  return [decoded, o[3 * topPaths]];
+  const out = op.outputs;
+  const decoded = Array.from(
+    { length: paths },
+    (_, p) => new SparseTensor(out[p], out[paths + p], out[2 * paths + p]),
+  );
+  return [decoded, out[3 * paths]];
 }
