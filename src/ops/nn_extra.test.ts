@@ -1488,7 +1488,7 @@ describe("nn_extra shape functions", () => {
   });
 });
 
-test("CTC decoders give SparseTensors, with TF's keyword arguments in an options object too", () => {
+it("CTC decoders give SparseTensors, with TF's keyword arguments in an options object too", () => {
   const g = new tf.Graph();
   g.asDefault(() => {
     const x = tf.placeholder("float32", [3, 1, 4]);
