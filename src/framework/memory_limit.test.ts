@@ -164,6 +164,7 @@ describe("memory limit: the central check", () => {
     expect(elementCount([3, 0, 5])).toBe(0);
     expect(elementCount([1e6, 1e6])).toBe(1e12);
     expect(elementCount([2 ** 30, 2 ** 30, 2 ** 30])).toBe(Number.POSITIVE_INFINITY);
+    expect(elementCount(new Array(40).fill(2 ** 52).concat([0]))).toBe(0);
   });
   it("lets small allocations through and refuses sizes that are not counts", () => {
     expect(() => checkAllocation("float32", 10)).not.toThrow();

@@ -78,6 +78,7 @@ export function currentMemoryLimit(): number {
 
 /** The number of elements of `shape`: exact, or Infinity when it is past 2^53. */
 export function elementCount(shape: readonly number[]): number {
+  if (shape.includes(0)) return 0; // before the product can overflow to Infinity (× 0 = NaN)
   let n = 1;
   for (const d of shape) n *= d;
   return Number.isSafeInteger(n) ? n : Number.POSITIVE_INFINITY;
