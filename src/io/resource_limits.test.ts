@@ -109,7 +109,7 @@ describe("long and deep GraphDefs", () => {
       Uint8Array.from([tag, ...varint(payload.length), ...payload]);
     const entry = (key: number, value: Uint8Array) =>
       Uint8Array.from([0x0a, 1, key, ...field(0x12, value)]); // map entry {1: key, 2: value}
-    let inner = new Uint8Array(0);
+    let inner: Uint8Array = new Uint8Array(0);
     for (let i = 0; i < 1000; i++) inner = field(0x52, field(0x12, entry(0x78, inner))); // func.attr
     const op = new TextEncoder().encode("NoOp");
     const node = Uint8Array.from([
