@@ -2,7 +2,7 @@ import { isFloating } from "../framework/dtypes.js";
 import { LookupError, ValueError } from "../framework/errors.js";
 import { functionCallHooks, type Graph, type Operation, Tensor } from "../framework/graph.js";
 import { getRegisteredOp } from "../framework/op_registry.js";
-import { type WhileLoopInfo, whileLoopOfExit } from "../ops/control_flow.js";
+import { type WhileLoopInfo, whileLoopOf } from "../ops/control_flow.js";
 import { convertToTensor, graphOf, makeOp1, type TensorLike } from "../ops/op_builder.js";
 import { handleData, readVariableOp } from "../ops/resource_variables.js";
 import { Variable } from "../ops/variables.js";
@@ -104,7 +104,7 @@ export function gradients(
  * Exits lead back to the loop's initial values and the outside tensors it uses.
  */
 function inputsOf(op: Operation): readonly Tensor[] {
-  const loop = op.type === "Exit" ? whileLoopOfExit(op) : undefined;
+  const loop = whileLoopOf(op);
   return loop ? [...new Set([...loop.initial, ...loop.externals()])] : op.inputs;
 }
 
@@ -150,13 +150,13 @@ function backprop(
   // A loop's gradient is built once the gradients of all its exits (on the path) are known.
   const loopExitsLeft = new Map<WhileLoopInfo, number>();
   for (const op of between) {
-    const loop = op.type === "Exit" ? whileLoopOfExit(op) : undefined;
+    const loop = whileLoopOf(op);
     if (loop) loopExitsLeft.set(loop, (loopExitsLeft.get(loop) ?? 0) + 1);
   }
   while (ready.length) {
     const op = ready.shift()!;
     const inputs = inputsOf(op);
-    const loop = op.type === "Exit" ? whileLoopOfExit(op) : undefined;
+    const loop = whileLoopOf(op);
     if (loop) {
       const left = loopExitsLeft.get(loop)! - 1;
       loopExitsLeft.set(loop, left);

@@ -16,6 +16,7 @@ import { type ShapeLike, TensorShape } from "../framework/tensor_shape.js";
 import { flatten, type Nested, packAs, structureOf } from "./nest.js";
 import { convertToTensor, graphOf, makeOp1, type TensorLike } from "./op_builder.js";
 import { TensorArray } from "./tensor_array.js";
+import { functionalWhileLoop } from "./while_functional.js";
 import { importedWhileLoop } from "./while_import.js";
 
 const same = (c: ShapeContext) => c.input(0);
@@ -252,10 +253,12 @@ export interface WhileLoopInfo {
 }
 const loopOfExit = new WeakMap<Operation, WhileLoopInfo>();
 /**
- * The loop an Exit op belongs to: the tf.whileLoop that built it, or for a loop imported from a
- * GraphDef, its structure read off the graph (remembered for all its exits).
+ * The loop an op stands for in the backward pass: for an Exit, the tf.whileLoop that built it or,
+ * for a loop imported from a GraphDef, its structure read off the graph (remembered for all its
+ * exits); for a functional While/StatelessWhile, the loop over its functions.
  */
-export function whileLoopOfExit(op: Operation): WhileLoopInfo | undefined {
+export function whileLoopOf(op: Operation): WhileLoopInfo | undefined {
+  if (op.type === "While" || op.type === "StatelessWhile") return functionalWhileLoop(op);
   let info = loopOfExit.get(op);
   if (info === undefined && (op.type === "Exit" || op.type === "RefExit")) {
     info = importedWhileLoop(op);

@@ -107,6 +107,22 @@ describe("calls inlined at plan time", () => {
     expect([j.item(), b.item()]).toEqual([9, 3]);
   });
 
+  test("the gradient of a functional While: acc doubles (5 - i0) times, d acc / d a0 = 2^(5 - i0)", async () => {
+    const g = load(`${placeholder("i0", I)} ${placeholder("a0")}
+      node { name: "w" op: "While" input: "i0" input: "a0" ${attr("T", lst(I, F))} ${attr("cond", fn("Less5"))} ${attr("body", fn("Step"))} }`);
+    const [dA0, dI0] = g.asDefault(() =>
+      tf.gradients(g.getTensorByName("w:1"), [
+        g.getTensorByName("a0:0"),
+        g.getTensorByName("i0:0"),
+      ]),
+    );
+    expect(dI0).toBeNull(); // int loop vars carry no gradient
+    const sess = new tf.Session({ graph: g });
+    expect((await sess.run(dA0!, { "i0:0": 0, "a0:0": 3 })).item()).toBe(32);
+    expect((await sess.run(dA0!, { "i0:0": 3, "a0:0": 3 })).item()).toBe(4);
+    expect((await sess.run(dA0!, { "i0:0": 7, "a0:0": 3 })).item()).toBe(1);
+  });
+
   test("an If inside a While body, lowered together", async () => {
     // Body: i+1, and acc doubled while acc < 10, else acc + 1 (If on the comparison).
     const lib = `

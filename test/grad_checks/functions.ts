@@ -37,9 +37,39 @@ const branchIf = (type: "If" | "StatelessIf", pred: boolean) => (a: tf.Tensor, b
   return op.outputs[0];
 };
 
+/**
+ * While over [i, v, w]: while i < 3, (i, v, w) ← (i + 1, sin(v)·w, w) — cond and body are
+ * functions built by tf.defun; the loop's result v is checked w.r.t. v0 and w.
+ */
+const functionalWhile = (type: "While" | "StatelessWhile") => (v: tf.Tensor, w: tf.Tensor) => {
+  const g = tf.getDefaultGraph();
+  const types: tf.DType[] = ["int32", "float64", "float64"];
+  const cond = tf.defun((i: tf.Tensor) => tf.less(i, 3), {
+    inputTypes: types,
+    name: `Cond_${type}`,
+  });
+  const body = tf.defun(
+    (i: tf.Tensor, x: tf.Tensor, y: tf.Tensor) => [
+      tf.add(i, 1),
+      tf.mul(tf.sin(x), y),
+      tf.identity(y),
+    ],
+    { inputTypes: types, name: `Body_${type}` },
+  );
+  cond.addToGraph(g);
+  body.addToGraph(g);
+  const op = g.createOp(type, [[tf.constant(0, { dtype: "int32" }), v, w]], {
+    cond: { func: cond.functionName },
+    body: { func: body.functionName },
+  });
+  return op.outputs[1];
+};
+
 export const CHECKS: GradChecks = {
   If: [branchIf("If", true), [{ shape: [2, 2] }, { shape: [2, 2] }]],
   StatelessIf: [branchIf("StatelessIf", false), [{ shape: [3] }, { shape: [3] }]],
   PartitionedCall: [call("PartitionedCall"), [{ shape: [2, 3] }, { shape: [2, 3] }]],
   StatefulPartitionedCall: [call("StatefulPartitionedCall"), [{ shape: [3] }, { shape: [3] }]],
+  While: [functionalWhile("While"), [{ shape: [2] }, { shape: [2] }]],
+  StatelessWhile: [functionalWhile("StatelessWhile"), [{ shape: [3] }, { shape: [3] }]],
 };
