@@ -410,6 +410,10 @@ export class Graph {
     });
   }
 
+  /** Whether ops created now get control inputs from an enclosing tf.controlDependencies. */
+  get hasControlDependencies(): boolean {
+    return this._controlStack.some((level) => level.length > 0);
+  }
   /** The control-flow context ops are created in now (null outside tf.cond / tf.whileLoop). */
   get controlFlowContext(): ControlFlowContext | null {
     return this._cfContext;

@@ -49,11 +49,7 @@ export interface VariableOptions {
 
 /** Whether ops created now depend on others: in a control-dependency scope or a cond/while. */
 function inDependencyContext(graph: Graph): boolean {
-  if (graph.controlFlowContext !== null) return true;
-  // The graph keeps its control-dependency stack private; it is read here, not changed.
-  const stack = (graph as unknown as { _controlStack?: readonly (readonly Operation[])[] })
-    ._controlStack;
-  return stack?.some((level) => level.length > 0) ?? false;
+  return graph.controlFlowContext !== null || graph.hasControlDependencies;
 }
 
 /**
