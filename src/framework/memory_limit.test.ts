@@ -98,6 +98,19 @@ describe("memory limit: the reproduced breakages are ResourceExhaustedError", ()
   });
 });
 
+describe("memory limit: kernels' own size checks", () => {
+  it("LinSpace of 2^32 elements (int64 num) is ResourceExhaustedError", async () => {
+    const g = new tf.Graph();
+    const t = g.asDefault(() => tf.linspace(0, 1, tf.constant(2 ** 32, { dtype: "int64" })));
+    const e = await new tf.Session({ graph: g }).run(t).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(tf.ResourceExhaustedError);
+    expect((e as Error).message).toContain("LinSpace: output of shape [4294967296]");
+  });
+});
+
 describe("memory limit: kernel state in JS arrays", () => {
   it("a TensorArray of 2^31 - 1 elements is refused (V8 would abort making its slots)", async () => {
     const g = new tf.Graph();

@@ -1,6 +1,6 @@
 // Helpers shared by the array extra kernels: element access, coordinate walks, argument checks.
 import { allocData, type DType, type TypedData } from "../../framework/dtypes.js";
-import { InvalidArgumentError } from "../../framework/errors.js";
+import { InvalidArgumentError, ResourceExhaustedError } from "../../framework/errors.js";
 import { intValues } from "../../framework/index_rules.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { shapeSize, shapeString } from "../../framework/tensor_shape.js";
@@ -13,7 +13,8 @@ export const elems = (d: TypedData): Elems => d as unknown as Elems;
 export function checkSize(shape: readonly number[], op: string): number {
   const n = shapeSize(shape);
   if (n > 2 ** 31 - 1) {
-    throw new InvalidArgumentError(
+    // A size past a limit is ResourceExhaustedError, as memory_limit.ts reports the others.
+    throw new ResourceExhaustedError(
       `${op}: output of shape ${shapeString(shape)} (${n} elements) is too large to allocate`,
     );
   }
