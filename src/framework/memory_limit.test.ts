@@ -98,6 +98,35 @@ describe("memory limit: the reproduced breakages are ResourceExhaustedError", ()
   });
 });
 
+describe("memory limit: inside a loop (the dataflow executor)", () => {
+  it("a refused Fill in a while body fails the run; the session runs the loop again", async () => {
+    const g = new tf.Graph();
+    const [loop, n] = g.asDefault(() => {
+      const n = tf.placeholder("int32", []);
+      const [, out] = tf.whileLoop(
+        (i: tf.Tensor) => tf.less(i, 3),
+        (i: tf.Tensor, acc: tf.Tensor) => [
+          tf.add(i, 1),
+          tf.add(acc, tf.reduceSum(tf.fill(tf.stack([n, n]), 1))),
+        ],
+        [tf.constant(0, { dtype: "int32" }), tf.constant(0)],
+      );
+      return [out, n];
+    });
+    const sess = new tf.Session({ graph: g });
+    const err = await sess.run(loop, [[n, 1e6]]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(tf.ResourceExhaustedError);
+    expect((err as Error).message).toContain(
+      "shape[1000000,1000000] and type float: 4000000000000 bytes",
+    );
+    expect((err as Error).message).toContain("(op 'Fill')");
+    expect((await sess.run(loop, [[n, 2]])).toArray()).toBe(12);
+  });
+});
+
 describe("memory limit: kernels' own size checks", () => {
   it("LinSpace of 2^32 elements (int64 num) is ResourceExhaustedError", async () => {
     const g = new tf.Graph();
