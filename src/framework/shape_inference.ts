@@ -72,8 +72,12 @@ export function constantValue(t: Tensor): NDArray | null {
     case "Const":
       return op.attrs.value as NDArray;
     case "Identity":
-    case "StopGradient":
-      return constantValue(op.inputs[0]);
+    case "StopGradient": {
+      // A loop, not recursion: an imported GraphDef may chain 100k of them.
+      let src = op.inputs[0];
+      while (src.op.type === "Identity" || src.op.type === "StopGradient") src = src.op.inputs[0];
+      return constantValue(src);
+    }
     case "Shape": {
       const s = op.inputs[0].shape;
       if (!s.isFullyDefined) return null;
@@ -105,7 +109,7 @@ function intArray(dtype: DType, values: number[], scalar = false): NDArray {
 }
 
 /** A 1-D int tensor read as a (partially known) shape: TF's constant_value_as_shape. */
-export function constantValueAsShape(t: Tensor): TensorShape {
+export function constantValueAsShape(t: Tensor, depth = 0): TensorShape {
   if (t.shape.rank === 0) {
     const v = constantValue(t);
     if (v && Number(v.data[0]) === -1) return TensorShape.unknown();
@@ -122,9 +126,12 @@ export function constantValueAsShape(t: Tensor): TensorShape {
       }),
     );
   }
-  if (op.type === "ConcatV2") {
+  // Nested concats are followed 100 deep (a hostile GraphDef may nest far more); past that the
+  // shape is only as known as the tensor's own static shape says.
+  if (op.type === "ConcatV2" && depth < 100) {
     let out = TensorShape.scalar();
-    for (const x of op.inputs.slice(0, -1)) out = out.concatenate(constantValueAsShape(x));
+    for (const x of op.inputs.slice(0, -1))
+      out = out.concatenate(constantValueAsShape(x, depth + 1));
     return out;
   }
   const v = constantValue(t);

@@ -69,21 +69,47 @@ describe("GraphDef Consts too large to hold", () => {
 });
 
 describe("long and deep GraphDefs", () => {
-  it("a chain of 100k nodes imports and runs (the topological order is iterative)", async () => {
-    const T = create(AttrValueSchema, { value: { case: "type", value: 1 } });
-    const one = ndarrayToTensorProto(tf.NDArray.from(1));
-    const value = create(AttrValueSchema, { value: { case: "tensor", value: one } });
+  it("a chain of 100k nodes imports and runs (import and shape inference do not recurse)", async () => {
+    // n0 = Const [2, 2] (int32); n1..n99999 = Identity chain; r = Reshape(x, n99999): Reshape's
+    // shape function reads the chain's constant value.
+    const type = (v: number) => create(AttrValueSchema, { value: { case: "type", value: v } });
+    const tensor = (a: tf.NDArray) =>
+      create(AttrValueSchema, { value: { case: "tensor", value: ndarrayToTensorProto(a) } });
+    const [T, F] = [type(3), type(1)];
     const n = 100_000;
-    const nodes = [create(NodeDefSchema, { name: "n0", op: "Const", attr: { dtype: T, value } })];
+    const nodes = [
+      create(NodeDefSchema, {
+        name: "n0",
+        op: "Const",
+        attr: { dtype: T, value: tensor(tf.NDArray.from([2, 2], "int32")) },
+      }),
+    ];
     for (let i = 1; i < n; i++) {
       nodes.push(
         create(NodeDefSchema, { name: `n${i}`, op: "Identity", input: [`n${i - 1}`], attr: { T } }),
       );
     }
+    nodes.push(
+      create(NodeDefSchema, {
+        name: "x",
+        op: "Const",
+        attr: { dtype: F, value: tensor(tf.NDArray.from([1, 2, 3, 4])) },
+      }),
+      create(NodeDefSchema, {
+        name: "r",
+        op: "Reshape",
+        input: ["x", `n${n - 1}`],
+        attr: { T: F, Tshape: T },
+      }),
+    );
     const g = new tf.Graph();
     g.asDefault(() => tf.importGraphDef(create(GraphDefSchema, { node: nodes }), { name: "" }));
-    const last = g.getTensorByName(`n${n - 1}:0`);
-    expect((await new tf.Session({ graph: g }).run(last)).toArray()).toBe(1);
+    const r = g.getTensorByName("r:0");
+    expect(r.shape.asArray()).toEqual([2, 2]);
+    expect((await new tf.Session({ graph: g }).run(r)).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it("text format nested deeper than 100 messages is InvalidArgumentError", async () => {
