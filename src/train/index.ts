@@ -7,6 +7,7 @@ export {
 } from "../io/meta_graph.js";
 export { AdagradOptimizer, type AdagradOptions } from "./adagrad.js";
 export { AdamOptimizer, type AdamOptions } from "./adam.js";
+export * from "./example.js";
 export {
   assertGlobalStep,
   createGlobalStep,

@@ -28,3 +28,4 @@ import "./lookup.js";
 import "./sparse.js";
 import "./resource_variables.js";
 import "./function_ops.js";
+import "./parsing_ops.js";

@@ -60,25 +60,6 @@ export function scalarOf(v: NDArray, what: string, op: string): number {
   return Number(v.data[0]);
 }
 
-/**
- * Encoded images travel in string tensors as byte strings: one char per byte (char codes 0-255,
- * "latin1", what Node's `readFileSync(path, "latin1")` gives). A string with a char above 255 is
- * taken as text and read as its UTF-8 bytes.
- */
-export function bytesOf(s: string): Uint8Array {
-  let binary = true;
-  for (let i = 0; i < s.length && binary; i++) if (s.charCodeAt(i) > 255) binary = false;
-  if (!binary) return new TextEncoder().encode(s);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-/** Bytes as a byte string (see bytesOf). */
-export function byteString(b: Uint8Array): string {
-  let out = "";
-  const CHUNK = 0x8000;
-  for (let i = 0; i < b.length; i += CHUNK)
-    out += String.fromCharCode(...b.subarray(i, Math.min(i + CHUNK, b.length)));
-  return out;
-}
+// Encoded images travel in string tensors as byte strings (the shared rule of
+// framework/bytes.ts: chars 0-255 are bytes, any other string is its UTF-8 encoding).
+export { bytesString as byteString, stringBytes as bytesOf } from "../../framework/bytes.js";

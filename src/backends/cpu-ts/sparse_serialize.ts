@@ -1,8 +1,9 @@
 // SerializeSparse / DeserializeSparse: a sparse tensor as three serialized TensorProtos (indices,
 // values, dense shape), as TensorFlow's string form. The protobuf bytes are binary, so each
-// string holds one byte per character (code points 0-255, "latin1"), not UTF-8 text: they are
+// string is a byte string (framework/bytes.ts: one char per byte), not UTF-8 text: they are
 // meant for DeserializeSparse (or to carry through string tensors), not for the text ops.
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { bytesString, stringBytes } from "../../framework/bytes.js";
 import type { DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError, UnimplementedError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
@@ -13,9 +14,6 @@ import { arr } from "../kernel.js";
 import { cpuBackend } from "./index.js";
 import { indicesArray, readSparse, type Sparse, shapeArray, valuesOf } from "./sparse_util.js";
 
-const toLatin1 = (b: Uint8Array): string => Buffer.from(b).toString("latin1");
-const fromLatin1 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "latin1"));
-
 cpuBackend.register("SerializeSparse", (node) => {
   if (node.attrs.out_type !== "string")
     throw new UnimplementedError(
@@ -25,7 +23,7 @@ cpuBackend.register("SerializeSparse", (node) => {
     const [i, v, s] = inputs.map(arr);
     readSparse("SerializeSparse", i, v, s, "sparse_");
     const out = [i, v, s].map((x) =>
-      toLatin1(toBinary(TensorProtoSchema, ndarrayToTensorProto(x))),
+      bytesString(toBinary(TensorProtoSchema, ndarrayToTensorProto(x))),
     );
     return [new NDArray("string", [3], out)];
   };
@@ -33,7 +31,7 @@ cpuBackend.register("SerializeSparse", (node) => {
 
 function parse(s: string, k: number, what: string): NDArray {
   try {
-    return tensorProtoToNDArray(fromBinary(TensorProtoSchema, fromLatin1(s)));
+    return tensorProtoToNDArray(fromBinary(TensorProtoSchema, stringBytes(s)));
   } catch (e) {
     throw new InvalidArgumentError(
       `DeserializeSparse: could not parse serialized_sparse[${k}, ${what}]: ${(e as Error).message}`,

@@ -1,0 +1,13 @@
+// The tf.io namespace: re-exports of its builders under TensorFlow's names.
+export {
+  decodeRaw,
+  type FeatureSpec,
+  type FixedLenFeature,
+  fixedLenFeature,
+  parseExample,
+  parseSingleExample,
+  parseTensor,
+  serializeTensor,
+  type VarLenFeature,
+  varLenFeature,
+} from "./parsing_ops.js";
