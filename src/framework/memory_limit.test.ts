@@ -243,3 +243,13 @@ describe("memory limit: the central check", () => {
     expect(other).toBeInstanceOf(tf.InternalError);
   });
 });
+
+it("tf.constant with a huge shape is refused when the graph is built", () => {
+  const g = new tf.Graph();
+  g.asDefault(() => {
+    expect(() => tf.constant(1.5, { shape: [1e6, 1e6] })).toThrow(tf.ResourceExhaustedError);
+    expect(() => tf.constant(1.5, { shape: [1e6, 1e6] })).toThrow(/shape\[1000000,1000000\]/);
+    // A fill that fits still works, for every dtype.
+    expect(tf.constant("s", { shape: [2] }).op.attrs.value).toMatchObject({ data: ["s", "s"] });
+  });
+});

@@ -1,4 +1,4 @@
-import type { DType } from "../framework/dtypes.js";
+import { allocData, type DType } from "../framework/dtypes.js";
 import { ValueError } from "../framework/errors.js";
 import {
   getDefaultGraph,
@@ -54,13 +54,10 @@ export function constant(value: ValueLike, options: ConstantOptions = {}): Tenso
     const size = options.shape.reduce((a, b) => a * b, 1);
     if (arr.size === size) arr = new NDArray(arr.dtype, options.shape, arr.data);
     else if (arr.size === 1) {
-      const data =
-        arr.data.constructor === Array
-          ? new Array(size).fill(arr.data[0])
-          : new (arr.data.constructor as new (n: number) => Float32Array)(size).fill(
-              arr.data[0] as number,
-            );
-      arr = new NDArray(arr.dtype, options.shape, data as Float32Array);
+      // allocData refuses a shape too large for memory (ResourceExhaustedError) before allocating.
+      const data = allocData(arr.dtype, size, options.shape);
+      (data as { fill(v: unknown): unknown }).fill(arr.data[0]);
+      arr = new NDArray(arr.dtype, options.shape, data);
     } else {
       throw new ValueError(
         `Value of ${arr.size} elements cannot be made into a constant of shape [${options.shape.join(",")}]`,
