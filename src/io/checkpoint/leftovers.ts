@@ -17,7 +17,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { indexFilename } from "./bundle.js";
-import { parseTempName, processAlive, removeQuietly } from "./fs_util.js";
+import { fsCall, parseTempName, processAlive, removeQuietly } from "./fs_util.js";
 
 /** Suffix of the mark that a checkpoint's deletion has begun (or is about to). */
 export const DELETION_MARKER_SUFFIX = ".deleting";
@@ -31,7 +31,8 @@ const DATA_SHARD = /^\.data-\d{5}-of-\d{5}$/;
 /** Marks `prefix` for deletion (before the state file stops naming it). */
 export function markForDeletion(prefix: string): void {
   // No fsync: the mark has to survive the process, not the machine.
-  fs.writeFileSync(`${prefix}${DELETION_MARKER_SUFFIX}`, "");
+  const mark = `${prefix}${DELETION_MARKER_SUFFIX}`;
+  fsCall(mark, "Failed to write", () => fs.writeFileSync(mark, ""));
 }
 
 /** Deletes a checkpoint's files, `.index` first (it alone makes a checkpoint exist), then its mark. */
