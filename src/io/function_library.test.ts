@@ -1,11 +1,10 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, test } from "vitest";
 import { expectArray } from "../../test/helpers.js";
 import * as tf from "../index.js";
-import { checkImplemented } from "./import_checks.js";
 import {
   CollectionDef_NodeListSchema,
   CollectionDefSchema,
@@ -192,32 +191,41 @@ test("exportMetaGraph under an export scope keeps the library", async () => {
   expectArray(v as tf.NDArray, [-2]);
 });
 
-test("a MetaGraph's entry points: only the functions they call must be of op types tensorgraph runs", async () => {
+test("MetaGraph import checks every node and function: ONE UnimplementedError lists all missing op types", () => {
   const odd = `function {
     signature { name: "Odd" input_arg { name: "x" ${F} } output_arg { name: "y" ${F} } }
     node_def { name: "s" op: "AudioSpectrogram" input: "x" }
     ret { key: "y" value: "s:spectrogram:0" } }`;
-  const meta = (init: string) =>
-    create(MetaGraphDefSchema, {
-      graphDef: parseTextFormat(
-        GraphDefSchema,
-        `${x} node { name: "c" op: "${init}" input: "x" } library { ${addOne()} ${odd} }`,
-      ),
-      collectionDef: {
-        init_op: create(CollectionDefSchema, {
-          kind: { case: "nodeList", value: create(CollectionDef_NodeListSchema, { value: ["c"] }) },
-        }),
-      },
-    });
-  const g = new tf.Graph();
-  tf.train.importMetaGraph(meta("AddOne"), { graph: g });
-  expect(new Set(g.library.names)).toEqual(new Set(["AddOne", "Odd"]));
-  // A signature (outputs from inputs) that reaches Odd is checked when it is used.
-  const y = g.asDefault(() => g.createOp("Odd", [g.getTensorByName("x:0")], {}, "odd").outputs[0]);
-  expect(() => checkImplemented([y], [g.getTensorByName("x:0")])).toThrow(
-    /'AudioSpectrogram' \(node 's' in function 'Odd'\)/,
-  );
-  expect(() => tf.train.importMetaGraph(meta("Odd"), { graph: new tf.Graph() })).toThrow(
-    tf.UnimplementedError,
+  // "c" calls AddOne (init op); Odd is never called and "u" (an unknown op type) is never run:
+  // both still fail the import, as the issue asks.
+  const meta = create(MetaGraphDefSchema, {
+    graphDef: parseTextFormat(
+      GraphDefSchema,
+      `${x} node { name: "c" op: "AddOne" input: "x" } node { name: "u" op: "NoSuchOp" input: "x" }
+       library { ${addOne()} ${odd} }`,
+    ),
+    collectionDef: {
+      init_op: create(CollectionDefSchema, {
+        kind: { case: "nodeList", value: create(CollectionDef_NodeListSchema, { value: ["c"] }) },
+      }),
+    },
+  });
+  const err = (() => {
+    try {
+      tf.train.importMetaGraph(meta, { graph: new tf.Graph() });
+    } catch (e) {
+      return e;
+    }
+  })();
+  expect(err).toBeInstanceOf(tf.UnimplementedError);
+  const msg = (err as Error).message;
+  expect(msg).toMatch(/uses 2 op type\(s\)/);
+  expect(msg).toMatch(/'NoSuchOp' \(node 'u'; not a TensorFlow 1.15 op\)/);
+  expect(msg).toMatch(/'AudioSpectrogram' \(node 's' in function 'Odd'\)/);
+  // Imported from a file, the message names it.
+  const file = join(mkdtempSync(join(tmpdir(), "tg-meta-")), "odd.meta");
+  writeFileSync(file, encodeProto(MetaGraphDefSchema, meta));
+  expect(() => tf.train.importMetaGraph(file, { graph: new tf.Graph() })).toThrow(
+    /from '.*odd\.meta' uses 2 op type\(s\)/,
   );
 });

@@ -69,11 +69,6 @@ export interface ImportGraphDefOptions {
   graph?: Graph;
   /** Where the GraphDef came from (a file), for error messages. */
   source?: string;
-  /**
-   * Names of the nodes the file's entry points run (MetaGraph/SavedModel loaders): only these and
-   * their inputs must be of op types tensorgraph runs; without it, every node must.
-   */
-  requiredNodes?: ReadonlySet<string>;
 }
 
 /** What an import produced: the name prefix used ("" or "scope/") and the return elements. */
@@ -137,7 +132,7 @@ export function importGraphDefDetailed(
   const graph = options.graph ?? getDefaultGraph();
   checkVersions(gd);
   const inputMap = normalizeInputMap(options.inputMap, graph);
-  const incoming = prepareLibrary(gd, graph, options.source, options.requiredNodes);
+  const incoming = prepareLibrary(gd, graph, options.source);
   const opDefOf = (t: string) => getOpDef(t) ?? incoming.opDef(t) ?? graph.library.opDef(t);
   const prepared = prepareNodes(
     gd,

@@ -57,8 +57,20 @@ describe("importMetaGraph of TensorFlow's files", () => {
     const [a, b] = await sess.run([vars[0].value(), vars[1].value()]);
     expect(a.item()).toBe(0.5);
     expect(b.item()).toBe(2);
-    const y = await sess.run(g.getTensorByName("y:0"), { "x:0": [0, 1, 4] });
-    expectArray(y, [2, 2.5, 4]);
+    // x is the [?, 1] dense output of the graph's ParseExample (fed here directly).
+    const y = await sess.run(g.getTensorByName("y:0"), { "x:0": [[0], [1], [4]] });
+    expectArray(y, [[2], [2.5], [4]]);
+    // And from serialized tf.Examples through the graph's ParseExample (tf_example:0).
+    const ex = (v: number) =>
+      tf.train.serializeToString(
+        tf.train.Example({
+          features: tf.train.Features({
+            feature: { x: tf.train.Feature({ floatList: tf.train.FloatList({ value: [v] }) }) },
+          }),
+        }),
+      );
+    const parsed = await sess.run(g.getTensorByName("y:0"), { "tf_example:0": [ex(0), ex(4)] });
+    expectArray(parsed, [[2], [4]]);
   });
 
   test("a deliberately broken export fails with a clear error, not a crash", async () => {

@@ -322,7 +322,6 @@ export function importMetaGraphDetailed(
     name: options.importScope ?? "",
     inputMap: options.inputMap,
     source: options.source ?? (typeof metaGraphOrPath === "string" ? metaGraphOrPath : undefined),
-    requiredNodes: entryNodes(meta),
   });
   restoreCollections(graph, meta, prefix, options.restoreCollectionsPredicate ?? (() => true));
   const variables = graph
@@ -404,34 +403,4 @@ function restoreCollections(
         break; // TF logs "Cannot identify data type for collection" and skips it
     }
   }
-}
-
-/**
- * The nodes a MetaGraph's own entry points run: its saver's ops, the ops and variables of its
- * collections (init, main and train ops...). Signatures are left out: one that needs an op type
- * tensorgraph lacks fails when it is used (see savedModel.loadSignatures). Undefined when the
- * MetaGraph names none (then every node is checked).
- */
-function entryNodes(meta: MetaGraphDef): Set<string> | undefined {
-  const names = new Set<string>();
-  const add = (n: string) => {
-    const name = n.replace(/^\^/, "").replace(/:\d+$/, "");
-    if (name) names.add(name);
-  };
-  const sd = meta.saverDef;
-  if (sd) [sd.filenameTensorName, sd.saveTensorName, sd.restoreOpName].forEach(add);
-  for (const [key, c] of Object.entries(meta.collectionDef)) {
-    if (c.kind.case === "nodeList") c.kind.value.value.forEach(add);
-    else if (c.kind.case === "bytesList" && VARIABLE_COLLECTIONS.includes(key)) {
-      for (const b of c.kind.value.value) {
-        try {
-          const v = decodeProto(VariableDefSchema, b, "VariableDef");
-          [v.variableName, v.initializerName, v.snapshotName, v.initialValueName].forEach(add);
-        } catch {
-          // A collection that does not hold VariableDefs names no entry point.
-        }
-      }
-    }
-  }
-  return names.size > 0 ? names : undefined;
 }

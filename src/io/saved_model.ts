@@ -33,7 +33,6 @@ import { importMetaGraphWithSaver } from "../train/import_meta_graph.js";
 import { Saver } from "../train/saver.js";
 import { fsCall, tempName } from "./checkpoint/fs_util.js";
 import { removeStaleTempDirs } from "./checkpoint/leftovers.js";
-import { checkImplemented } from "./import_checks.js";
 import { exportMetaGraph } from "./meta_graph.js";
 import {
   type AssetFileDef,
@@ -318,14 +317,7 @@ export async function loadSignatures(
     );
     const outs: Record<string, Tensor> = {};
     for (const [k, i] of Object.entries(sig.outputs)) outs[k] = getTensorFromTensorInfo(i, graph);
-    let lacking: unknown;
-    try {
-      checkImplemented(Object.values(outs), [...ins.values()], savedModelFile(exportDir));
-    } catch (e) {
-      lacking = e;
-    }
     signatures[key] = async (inputs) => {
-      if (lacking) throw lacking;
       const feeds = new Map<Tensor, Feedable>();
       for (const [k, v] of Object.entries(inputs)) {
         const t = ins.get(k);

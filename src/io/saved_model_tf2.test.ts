@@ -38,16 +38,43 @@ describe("savedModel.loadSignatures", () => {
     );
   });
 
-  test("TF 1 half_plus_two through the same API; a signature needing a missing op type fails when called", async () => {
+  test("TF 1 half_plus_two through the same API, its tf.Example signatures included", async () => {
     const m = await tf.savedModel.loadSignatures(HALF_PLUS_TWO);
     const out = await m.signatures.serving_default({ x: [[2], [4]] });
     expectArray(out.y, [[3], [4]]); // 0.5·x + 2
     expectArray((await m.signatures.regress_x2_to_y3({ inputs: [[2]] })).outputs, [[4]]); // 0.5·x2 + 3
-    // regress_x_to_y parses tf.Example protos (ParseExample), which tensorgraph lacks.
-    const err = await m.signatures.regress_x_to_y({ inputs: ["a"] }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(tf.UnimplementedError);
-    expect((err as Error).message).toMatch(/'ParseExample'.*/);
-    expect((err as Error).message).toMatch(/saved_model\.pb/);
+    // The tf_example signatures parse serialized tf.train.Examples (ParseExample; features x,
+    // required, and x2, default 0, both float [1]).
+    const { train } = tf;
+    const example = (feature: Record<string, number>) =>
+      train.serializeToString(
+        train.Example({
+          features: train.Features({
+            feature: Object.fromEntries(
+              Object.entries(feature).map(([k, v]) => [
+                k,
+                train.Feature({ floatList: train.FloatList({ value: [v] }) }),
+              ]),
+            ),
+          }),
+        }),
+      );
+    const examples = [example({ x: 2, x2: 10 }), example({ x: -4 })];
+    const regress = await m.signatures.regress_x_to_y({ inputs: examples });
+    expectArray(regress.outputs, [[3], [0]]); // 0.5·x + 2
+    const regress2 = await m.signatures.regress_x_to_y2({ inputs: examples });
+    expectArray(regress2.outputs, [[4], [1]]); // 0.5·x + 3
+    const classify = await m.signatures.classify_x_to_y({ inputs: examples });
+    expectArray(classify.scores, [[3], [0]]); // 0.5·x + 2
+    // y3 = 0.5·x2 + 3 from the same examples (x2 defaults to 0 in the second).
+    expectArray((await m.session.run("y3:0", { "tf_example:0": examples })) as tf.NDArray, [
+      [8],
+      [3],
+    ]);
+    // x is required: an Example without it is InvalidArgumentError naming it and the example.
+    await expect(
+      m.signatures.regress_x_to_y({ inputs: [example({ x: 1 }), example({ x2: 1 })] }),
+    ).rejects.toThrow(/Feature: x \(data type: float\) is required.*index 1/);
   });
 
   test("the TF 2 save function writes a checkpoint (object graph key included) that restores", async () => {
