@@ -1,5 +1,6 @@
 // Builders of the image ops (exported as tf.image by ns_image.ts): one per op type, TF's
 // required arguments positional and its optional ones in a trailing options object.
+import { bytesString } from "../framework/bytes.js";
 import type { DType } from "../framework/dtypes.js";
 import { ValueError } from "../framework/errors.js";
 import type { Tensor } from "../framework/graph.js";
@@ -135,10 +136,7 @@ export function hsvToRgb(images: TensorLike, options: { name?: string } = {}): T
 /** Bytes or a byte string as a string tensor. */
 function contents(c: TensorLike | Uint8Array): TensorLike {
   if (!(c instanceof Uint8Array)) return c;
-  let s = "";
-  for (let i = 0; i < c.length; i += 0x8000)
-    s += String.fromCharCode(...c.subarray(i, Math.min(i + 0x8000, c.length)));
-  return new NDArray("string", [], [s]);
+  return new NDArray("string", [], [bytesString(c)]);
 }
 
 /** PNG-encodes a [height, width, channels] uint8 image (tf.image.encode_png); a scalar byte string. */
