@@ -3,46 +3,27 @@
 // parser does: dense features fill [batch, ...dense_shape] (a default where one is missing),
 // sparse features become (indices, values, dense_shape) with one row per example.
 import { fromBinary } from "@bufbuild/protobuf";
-import { bytesString, stringBytes } from "../../framework/bytes.js";
+import { stringBytes } from "../../framework/bytes.js";
 import type { DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
 import { checkShapeAllocation, elementCount } from "../../framework/memory_limit.js";
 import { NDArray } from "../../framework/ndarray.js";
-import { shapeString, type TensorShape } from "../../framework/tensor_shape.js";
-import { type Example, ExampleSchema, type Feature } from "../../io/proto/index.js";
-import { arr, type NodeInfo } from "../kernel.js";
+import { shapeString } from "../../framework/tensor_shape.js";
+import { type Example, ExampleSchema } from "../../io/proto/index.js";
+import { arr } from "../kernel.js";
 import { cpuBackend } from "./index.js";
+import {
+  type DenseSpec,
+  denseSpecs,
+  featureValues,
+  makeArray,
+  type SparseSpec,
+  scalarString,
+  TF_NAME,
+  type Value,
+  where,
+} from "./parsing_util.js";
 import "./parsing_tensor.js";
-
-type Value = number | bigint | string;
-/** TF's names of the dtypes a feature may have (they appear in its messages). */
-const TF_NAME: Record<string, string> = { float32: "float", int64: "int64", string: "string" };
-const LIST_OF: Record<string, Feature["kind"]["case"]> = {
-  float32: "floatList",
-  int64: "int64List",
-  string: "bytesList",
-};
-const KIND_DTYPE: Record<string, string> = {
-  floatList: "float32",
-  int64List: "int64",
-  bytesList: "string",
-};
-
-interface DenseSpec {
-  key: string;
-  dtype: DType;
-  shape: number[];
-  /** The default value's elements, or null when the feature is required. */
-  defaults: readonly Value[] | null;
-}
-interface SparseSpec {
-  key: string;
-  dtype: DType;
-}
-
-/** What the error messages say about an example: "Name: <name>, Key: k, Index: i". */
-const where = (name: string, key: string, index: number) =>
-  `Name: ${name || "<unknown>"}, Key: ${key}, Index: ${index}.`;
 
 function parseOne(op: string, s: string, index: number): Example {
   try {
@@ -52,35 +33,6 @@ function parseOne(op: string, s: string, index: number): Example {
       `${op}: Could not parse example input ${index} (${s.length} bytes): ${(e as Error).message}`,
     );
   }
-}
-
-/** A feature's values as the spec's dtype; undefined when the example lacks the feature. */
-function featureValues(
-  op: string,
-  ex: Example,
-  key: string,
-  dtype: DType,
-  name: string,
-  index: number,
-): Value[] | undefined {
-  const f = ex.features?.feature[key];
-  if (f === undefined) return undefined;
-  const kind = f.kind;
-  // A Feature with no list set is an empty list of any type (TF's fast parser reads it so).
-  if (kind.case === undefined) return [];
-  if (kind.case !== LIST_OF[dtype])
-    throw new InvalidArgumentError(
-      `${op}: ${where(name, key, index)} Data types don't match. Data type: ${TF_NAME[KIND_DTYPE[kind.case]]} but expected type: ${TF_NAME[dtype]}`,
-    );
-  if (kind.case === "bytesList") return kind.value.value.map(bytesString);
-  return kind.value.value;
-}
-
-function makeArray(dtype: DType, shape: number[], values: readonly Value[]): NDArray {
-  checkShapeAllocation(dtype, shape);
-  if (dtype === "string") return new NDArray("string", shape, values as string[]);
-  if (dtype === "int64") return new NDArray("int64", shape, BigInt64Array.from(values as bigint[]));
-  return new NDArray("float32", shape, Float32Array.from(values as number[]));
 }
 
 /**
@@ -102,7 +54,7 @@ function parseExamples(
     const out: Value[] = [];
     examples.forEach((ex, i) => {
       const name = names[i] ?? "";
-      const vals = featureValues(op, ex, d.key, d.dtype, name, i);
+      const vals = featureValues(op, ex.features?.feature, d.key, d.dtype, name, i);
       if (vals === undefined) {
         if (d.defaults === null)
           throw new InvalidArgumentError(
@@ -125,7 +77,7 @@ function parseExamples(
     const vals: Value[] = [];
     let longest = 0;
     examples.forEach((ex, i) => {
-      const v = featureValues(op, ex, sp.key, sp.dtype, names[i] ?? "", i) ?? [];
+      const v = featureValues(op, ex.features?.feature, sp.key, sp.dtype, names[i] ?? "", i) ?? [];
       longest = Math.max(longest, v.length);
       v.forEach((x, j) => {
         if (batched) idx.push(BigInt(i));
@@ -142,45 +94,6 @@ function parseExamples(
   }
   return [...indices, ...values, ...shapes, ...denseOut];
 }
-
-/** The dense specs of a node: keys, dtypes (Tdense), shapes (dense_shapes) and default inputs. */
-function denseSpecs(
-  op: string,
-  node: NodeInfo,
-  keys: readonly string[],
-  defaults: readonly NDArray[],
-): DenseSpec[] {
-  const types = (node.attrs.Tdense ?? []) as DType[];
-  const shapes = (node.attrs.dense_shapes ?? []) as TensorShape[];
-  if (types.length !== keys.length || shapes.length !== keys.length)
-    throw new InvalidArgumentError(
-      `${op}: Tdense (${types.length}) and dense_shapes (${shapes.length}) must match the ${keys.length} dense keys`,
-    );
-  return keys.map((key, j) => {
-    const s = shapes[j];
-    // FixedLenSequenceFeature's variable first dim (-1) is not supported.
-    if (!s.isFullyDefined)
-      throw new InvalidArgumentError(
-        `${op}: dense_shapes[${j}] (${s}) for key '${key}' must be fully defined (variable-length dense features are not supported)`,
-      );
-    const shape = s.dims as number[];
-    const def = defaults[j];
-    if (def.size === 0) return { key, dtype: types[j], shape, defaults: null };
-    if (def.size !== elementCount(shape))
-      throw new InvalidArgumentError(
-        `${op}: dense_defaults[${j}] for key '${key}' has shape ${shapeString(def.shape)}; it must have ${elementCount(shape)} elements, for dense shape ${s}`,
-      );
-    return { key, dtype: types[j], shape, defaults: Array.from(def.data as ArrayLike<Value>) };
-  });
-}
-
-const scalarString = (v: NDArray, op: string, what: string): string => {
-  if (v.rank !== 0)
-    throw new InvalidArgumentError(
-      `${op}: ${what} must be a scalar, got shape ${shapeString(v.shape)}`,
-    );
-  return (v.data as string[])[0];
-};
 
 cpuBackend.register("ParseExample", (node) => {
   const ns = node.attrs.Nsparse as number;
