@@ -11,3 +11,8 @@ export {
   type VarLenFeature,
   varLenFeature,
 } from "./parsing_ops.js";
+export {
+  type FixedLenSequenceFeature,
+  fixedLenSequenceFeature,
+  parseSequenceExample,
+} from "./parsing_sequence.js";

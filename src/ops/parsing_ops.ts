@@ -96,10 +96,15 @@ export function varLenFeature(dtype: DType): VarLenFeature {
 
 // ---- Builders ----
 
-/** Features split as TF does: sparse and dense keys, each sorted. */
-function splitFeatures(features: Readonly<Record<string, FeatureSpec>>, what: string) {
+/** Features split as TF does: sparse and dense keys, each sorted (with the dense defaults). */
+export function splitFeatures(
+  features: Readonly<Record<string, FeatureSpec>>,
+  what: string,
+  allowEmpty = false,
+) {
   const keys = Object.keys(features).sort();
-  if (keys.length === 0) throw new ValueError(`${what}: Missing: features was ${"{}"}.`);
+  if (keys.length === 0 && !allowEmpty)
+    throw new ValueError(`${what}: Missing: features was ${"{}"}.`);
   const sparse = keys.filter((k) => features[k].kind === "VarLenFeature");
   const dense = keys.filter((k) => features[k].kind === "FixedLenFeature");
   const specs = dense.map((k) => features[k] as FixedLenFeature);

@@ -6,8 +6,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { stringBytes } from "../../framework/bytes.js";
 import type { DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
-import { checkShapeAllocation, elementCount } from "../../framework/memory_limit.js";
-import { NDArray } from "../../framework/ndarray.js";
+import type { NDArray } from "../../framework/ndarray.js";
 import { shapeString } from "../../framework/tensor_shape.js";
 import { type Example, ExampleSchema } from "../../io/proto/index.js";
 import { arr } from "../kernel.js";
@@ -15,14 +14,11 @@ import { cpuBackend } from "./index.js";
 import {
   type DenseSpec,
   denseSpecs,
-  featureValues,
-  makeArray,
+  featureOutputs,
   type SparseSpec,
   scalarString,
-  TF_NAME,
-  type Value,
-  where,
 } from "./parsing_util.js";
+import "./parsing_sequence.js";
 import "./parsing_tensor.js";
 
 function parseOne(op: string, s: string, index: number): Example {
@@ -35,10 +31,7 @@ function parseOne(op: string, s: string, index: number): Example {
   }
 }
 
-/**
- * Parses `serialized` (the examples; `batch` null for ParseSingleExample's one scalar) into the
- * outputs: sparse indices, sparse values, sparse shapes, dense values.
- */
+/** Parses `serialized` and computes the outputs (see featureOutputs). */
 function parseExamples(
   op: string,
   serialized: readonly string[],
@@ -47,52 +40,8 @@ function parseExamples(
   dense: readonly DenseSpec[],
   batched: boolean,
 ): NDArray[] {
-  const n = serialized.length;
-  const examples = serialized.map((s, i) => parseOne(op, s, i));
-  const denseOut = dense.map((d) => {
-    const count = elementCount(d.shape);
-    const out: Value[] = [];
-    examples.forEach((ex, i) => {
-      const name = names[i] ?? "";
-      const vals = featureValues(op, ex.features?.feature, d.key, d.dtype, name, i);
-      if (vals === undefined) {
-        if (d.defaults === null)
-          throw new InvalidArgumentError(
-            `${op}: Name: ${name || "<unknown>"}, Feature: ${d.key} (data type: ${TF_NAME[d.dtype]}) is required but could not be found (example index ${i}).`,
-          );
-        out.push(...d.defaults);
-      } else if (vals.length !== count) {
-        throw new InvalidArgumentError(
-          `${op}: ${where(name, d.key, i)} Number of ${TF_NAME[d.dtype]} values != expected. Values size: ${vals.length} but output shape: ${shapeString(d.shape)}`,
-        );
-      } else out.push(...vals);
-    });
-    return makeArray(d.dtype, batched ? [n, ...d.shape] : d.shape, out);
-  });
-  const indices: NDArray[] = [];
-  const values: NDArray[] = [];
-  const shapes: NDArray[] = [];
-  for (const sp of sparse) {
-    const idx: bigint[] = [];
-    const vals: Value[] = [];
-    let longest = 0;
-    examples.forEach((ex, i) => {
-      const v = featureValues(op, ex.features?.feature, sp.key, sp.dtype, names[i] ?? "", i) ?? [];
-      longest = Math.max(longest, v.length);
-      v.forEach((x, j) => {
-        if (batched) idx.push(BigInt(i));
-        idx.push(BigInt(j));
-        vals.push(x);
-      });
-    });
-    const rank = batched ? 2 : 1;
-    checkShapeAllocation("int64", [vals.length, rank]);
-    indices.push(new NDArray("int64", [vals.length, rank], BigInt64Array.from(idx)));
-    values.push(makeArray(sp.dtype, [vals.length], vals));
-    const dims = batched ? [BigInt(n), BigInt(longest)] : [BigInt(longest)];
-    shapes.push(new NDArray("int64", [rank], BigInt64Array.from(dims)));
-  }
-  return [...indices, ...values, ...shapes, ...denseOut];
+  const maps = serialized.map((s, i) => parseOne(op, s, i).features?.feature);
+  return featureOutputs(op, maps, names, sparse, dense, batched);
 }
 
 cpuBackend.register("ParseExample", (node) => {

@@ -111,3 +111,62 @@ export const scalarString = (v: NDArray, op: string, what: string): string => {
     );
   return (v.data as string[])[0];
 };
+
+/**
+ * The outputs of an example parser for the examples' feature maps (`batched` false for one
+ * example, ParseSingleExample): sparse indices, sparse values, sparse shapes, dense values.
+ */
+export function featureOutputs(
+  op: string,
+  maps: readonly (Readonly<Record<string, Feature>> | undefined)[],
+  names: readonly string[],
+  sparse: readonly SparseSpec[],
+  dense: readonly DenseSpec[],
+  batched: boolean,
+): NDArray[] {
+  const n = maps.length;
+  const denseOut = dense.map((d) => {
+    const count = elementCount(d.shape);
+    const out: Value[] = [];
+    maps.forEach((m, i) => {
+      const name = names[i] ?? "";
+      const vals = featureValues(op, m, d.key, d.dtype, name, i);
+      if (vals === undefined) {
+        if (d.defaults === null)
+          throw new InvalidArgumentError(
+            `${op}: Name: ${name || "<unknown>"}, Feature: ${d.key} (data type: ${TF_NAME[d.dtype]}) is required but could not be found (example index ${i}).`,
+          );
+        out.push(...d.defaults);
+      } else if (vals.length !== count) {
+        throw new InvalidArgumentError(
+          `${op}: ${where(name, d.key, i)} Number of ${TF_NAME[d.dtype]} values != expected. Values size: ${vals.length} but output shape: ${shapeString(d.shape)}`,
+        );
+      } else out.push(...vals);
+    });
+    return makeArray(d.dtype, batched ? [n, ...d.shape] : d.shape, out);
+  });
+  const indices: NDArray[] = [];
+  const values: NDArray[] = [];
+  const shapes: NDArray[] = [];
+  for (const sp of sparse) {
+    const idx: bigint[] = [];
+    const vals: Value[] = [];
+    let longest = 0;
+    maps.forEach((m, i) => {
+      const v = featureValues(op, m, sp.key, sp.dtype, names[i] ?? "", i) ?? [];
+      longest = Math.max(longest, v.length);
+      v.forEach((x, j) => {
+        if (batched) idx.push(BigInt(i));
+        idx.push(BigInt(j));
+        vals.push(x);
+      });
+    });
+    const rank = batched ? 2 : 1;
+    checkShapeAllocation("int64", [vals.length, rank]);
+    indices.push(new NDArray("int64", [vals.length, rank], BigInt64Array.from(idx)));
+    values.push(makeArray(sp.dtype, [vals.length], vals));
+    const dims = batched ? [BigInt(n), BigInt(longest)] : [BigInt(longest)];
+    shapes.push(new NDArray("int64", [rank], BigInt64Array.from(dims)));
+  }
+  return [...indices, ...values, ...shapes, ...denseOut];
+}
