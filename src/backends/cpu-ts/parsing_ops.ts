@@ -17,6 +17,7 @@ import {
   featureOutputs,
   type SparseSpec,
   scalarString,
+  sparseSpecs,
 } from "./parsing_util.js";
 import "./parsing_sequence.js";
 import "./parsing_tensor.js";
@@ -66,7 +67,7 @@ cpuBackend.register("ParseExample", (node) => {
       .slice(2 + ns, 2 + ns + nd)
       .map((v, i) => scalarString(v, "ParseExample", `dense_keys[${i}]`));
     const dense = denseSpecs("ParseExample", node, dk, xs.slice(2 + ns + nd));
-    const sparse = sk.map((key, i) => ({ key, dtype: sparseTypes[i] }));
+    const sparse = sparseSpecs("ParseExample", sk, sparseTypes);
     return parseExamples(
       "ParseExample",
       serialized.data as string[],
@@ -86,7 +87,7 @@ cpuBackend.register("ParseSingleExample", (node) => {
     const xs = inputs.map(arr);
     const serialized = scalarString(xs[0], "ParseSingleExample", "serialized");
     const dense = denseSpecs("ParseSingleExample", node, dk, xs.slice(1));
-    const sparse = sk.map((key, i) => ({ key, dtype: sparseTypes[i] }));
+    const sparse = sparseSpecs("ParseSingleExample", sk, sparseTypes);
     return parseExamples("ParseSingleExample", [serialized], [], sparse, dense, false);
   };
 });

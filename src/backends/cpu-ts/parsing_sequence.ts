@@ -21,6 +21,7 @@ import {
   featureOutputs,
   featureValues,
   makeArray,
+  sparseSpecs,
   TF_NAME,
   type Value,
   where,
@@ -51,14 +52,16 @@ cpuBackend.register(OP, (node) => {
   const a = node.attrs;
   const strs = (k: string) => (a[k] ?? []) as string[];
   const types = (k: string) => (a[k] ?? []) as DType[];
-  const contextSparse = strs("context_sparse_keys").map((key, j) => ({
-    key,
-    dtype: types("context_sparse_types")[j],
-  }));
-  const listSparse = strs("feature_list_sparse_keys").map((key, j) => ({
-    key,
-    dtype: types("feature_list_sparse_types")[j],
-  }));
+  const contextSparse = sparseSpecs(OP, strs("context_sparse_keys"), types("context_sparse_types"));
+  const listSparse = sparseSpecs(
+    OP,
+    strs("feature_list_sparse_keys"),
+    types("feature_list_sparse_types"),
+  );
+  if (types("feature_list_dense_types").length !== strs("feature_list_dense_keys").length)
+    throw new InvalidArgumentError(
+      `${OP}: feature_list_dense_types must have one type per feature_list_dense_keys`,
+    );
   const listDenseKeys = strs("feature_list_dense_keys");
   const listDenseTypes = types("feature_list_dense_types");
   const listDenseShapes = (a.feature_list_dense_shapes ?? []) as TensorShape[];

@@ -127,6 +127,8 @@ export function featureOutputs(
   const n = maps.length;
   const denseOut = dense.map((d) => {
     const count = elementCount(d.shape);
+    // Refuse a too-large output before filling it (defaults repeat once per example).
+    checkShapeAllocation(d.dtype, batched ? [n, ...d.shape] : d.shape);
     const out: Value[] = [];
     maps.forEach((m, i) => {
       const name = names[i] ?? "";
@@ -169,4 +171,17 @@ export function featureOutputs(
     shapes.push(new NDArray("int64", [rank], BigInt64Array.from(dims)));
   }
   return [...indices, ...values, ...shapes, ...denseOut];
+}
+
+/** The sparse keys and their types (sparse_types) must pair up (an imported node may not). */
+export function sparseSpecs(
+  op: string,
+  keys: readonly string[],
+  types: readonly DType[],
+): SparseSpec[] {
+  if (types.length !== keys.length)
+    throw new InvalidArgumentError(
+      `${op}: sparse_types has ${types.length} types for ${keys.length} sparse keys`,
+    );
+  return keys.map((key, i) => ({ key, dtype: types[i] }));
 }
