@@ -8,6 +8,7 @@ import type { NDArray } from "../framework/ndarray.js";
 import type { AttrValue } from "../framework/op_def.js";
 import { shapeString } from "../framework/tensor_shape.js";
 import { markEscaped } from "./buffer_pool.js";
+import type { FilePolicy } from "./file_policy.js";
 
 /** What a kernel factory knows about its node: plain data, no graph classes. */
 export interface NodeInfo {
@@ -130,6 +131,8 @@ export interface KernelEnv {
   readonly resources: Map<string, unknown>;
   /** ConfigProto.intraOpParallelismThreads: threads per kernel (0 or undefined: one per core). */
   readonly intraOpParallelismThreads?: number;
+  /** ConfigProto.fileAccess: which files ops may touch (undefined: all). Ask `checkPath`. */
+  readonly files?: FilePolicy;
 }
 
 /** Computes a node's outputs from its inputs. Compiled once per plan, called every run. */

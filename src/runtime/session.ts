@@ -1,3 +1,4 @@
+import { type FileAccess, FilePolicy } from "../backends/file_policy.js";
 import { type Backend, type KernelEnv, VariableRef } from "../backends/kernel.js";
 import { defaultBackends } from "../backends/registry.js";
 import type { DType } from "../framework/dtypes.js";
@@ -22,6 +23,14 @@ export interface ConfigProto {
    * machine's free memory when the session is created.
    */
   memoryLimitBytes?: number;
+  /**
+   * Which files the graph's ops (ReadFile, WriteFile, MatchingFiles, SaveV2/RestoreV2 and the
+   * other checkpoint ops, InitializeTableFromTextFile) may touch (tensorgraph's, not TF's):
+   * "all" (the default, as TF), "none", or `{ allow: [dirs], allowRead: [dirs] }` (read and
+   * write below `allow`, only read below `allowRead`). Paths are compared after resolving `..`
+   * and symbolic links; a refused access is a PermissionDeniedError naming the op and the path.
+   */
+  fileAccess?: FileAccess;
 }
 
 export interface SessionOptions {
@@ -75,6 +84,7 @@ export class Session {
     this.env = {
       resources: new Map(),
       intraOpParallelismThreads: this.config.intraOpParallelismThreads,
+      files: FilePolicy.from(this.config.fileAccess),
       variable(name: string, dtype: DType, shape: readonly (number | null)[] | null): VariableRef {
         let v = variables.get(name);
         if (!v) variables.set(name, (v = new VariableRef(name, dtype, shape)));

@@ -15,8 +15,13 @@ import {
 } from "../../io/checkpoint/bundle.js";
 import { removeQuietly } from "../../io/checkpoint/fs_util.js";
 import { openCheckpoint } from "../../io/checkpoint/reader.js";
-import { TensorSliceReader, writeTensorSlices } from "../../io/checkpoint/tensor_slices.js";
-import { arr } from "../kernel.js";
+import {
+  TensorSliceReader,
+  tensorSliceFiles,
+  writeTensorSlices,
+} from "../../io/checkpoint/tensor_slices.js";
+import { checkPath } from "../file_policy.js";
+import { arr, type KernelEnv, type NodeInfo, type Value } from "../kernel.js";
 import { cpuBackend } from "./index.js";
 
 function scalarString(a: NDArray, what: string): string {
@@ -51,6 +56,43 @@ function checkWhole(specs: readonly string[], names: readonly string[]): void {
   });
 }
 
+// The file-access checks (ConfigProto.fileAccess) name each file an op opens, not only its
+// prefix: `<prefix>.index` may be outside an allowed directory that `<prefix>` is in.
+
+/** A V2 bundle is written as its index and one data file (and temporary names beside them). */
+function checkBundleWrite(env: KernelEnv, op: string, prefix: string): void {
+  checkPath(env, op, indexFilename(prefix), "write");
+  checkPath(env, op, dataFilename(prefix, 0, 1), "write");
+}
+
+/** A V1 checkpoint's directory is listed for its shards, then each shard is read. */
+function checkV1Read(env: KernelEnv, op: string, file: string): void {
+  if (env.files === undefined) return; // (spares the listing)
+  checkPath(env, op, path.dirname(file), "read");
+  checkPath(env, op, file, "read");
+  for (const f of tensorSliceFiles(file)) checkPath(env, op, f, "read");
+}
+
+/** Opens a V2 bundle (checked index, then each checked data shard) or a V1 checkpoint. */
+function openChecked(env: KernelEnv, op: string, prefix: string): CheckpointReader {
+  if (env.files === undefined) return openCheckpoint(prefix);
+  checkPath(env, op, indexFilename(prefix), "read");
+  checkV1Read(env, op, prefix);
+  const reader = openCheckpoint(prefix);
+  if (reader instanceof BundleReader) checkBundleShards(env, op, reader, "read");
+  return reader;
+}
+
+function checkBundleShards(
+  env: KernelEnv,
+  op: string,
+  r: BundleReader,
+  mode: "read" | "write",
+): void {
+  const n = r.header.numShards;
+  for (let s = 0; s < n; s++) checkPath(env, op, dataFilename(r.path, s, n), mode);
+}
+
 /** Reads `name` from `reader`, checking it has the dtype the op expects. */
 function restoreOne(reader: CheckpointReader, name: string, dtype: DType): NDArray {
   const stored = reader.dtypeAndShape(name).dtype;
@@ -62,8 +104,9 @@ function restoreOne(reader: CheckpointReader, name: string, dtype: DType): NDArr
   return reader.get(name);
 }
 
-cpuBackend.register("SaveV2", () => (inputs) => {
+cpuBackend.register("SaveV2", (_node, env) => (inputs) => {
   const prefix = scalarString(arr(inputs[0]), "prefix");
+  checkBundleWrite(env, "SaveV2", prefix);
   const tensors = inputs.slice(3).map(arr);
   const names = stringVector(arr(inputs[1]), "tensor_names", tensors.length);
   checkWhole(stringVector(arr(inputs[2]), "shape_and_slices", tensors.length), names);
@@ -74,27 +117,35 @@ cpuBackend.register("SaveV2", () => (inputs) => {
   return [];
 });
 
-cpuBackend.register("RestoreV2", (node) => {
+cpuBackend.register("RestoreV2", (node, env) => {
   const dtypes = node.attrs.dtypes as DType[];
   return (inputs) => {
     const prefix = scalarString(arr(inputs[0]), "prefix");
     const names = stringVector(arr(inputs[1]), "tensor_names", dtypes.length);
     checkWhole(stringVector(arr(inputs[2]), "shape_and_slices", dtypes.length), names);
-    const reader = openCheckpoint(prefix);
+    const reader = openChecked(env, "RestoreV2", prefix);
     return names.map((n, i) => restoreOne(reader, n, dtypes[i]));
   };
 });
 
-cpuBackend.register("MergeV2Checkpoints", (node) => {
+cpuBackend.register("MergeV2Checkpoints", (node, env) => {
   const deleteOldDirs = node.attrs.delete_old_dirs as boolean;
+  const op = "MergeV2Checkpoints";
   return (inputs) => {
     const sources = stringVector(arr(inputs[0]), "checkpoint_prefixes");
     const destination = scalarString(arr(inputs[1]), "destination_prefix");
-    const entries: [string, NDArray][] = [];
-    for (const prefix of sources) {
+    // Every check before the first write: the sources are read, then deleted (with their
+    // directories when delete_old_dirs).
+    checkBundleWrite(env, op, destination);
+    const readers = sources.map((prefix) => {
+      checkPath(env, op, indexFilename(prefix), "write");
+      if (deleteOldDirs) checkPath(env, op, path.dirname(prefix), "write");
       const r = new BundleReader(prefix);
-      for (const k of r.keys()) entries.push([k, r.get(k)]);
-    }
+      checkBundleShards(env, op, r, "write");
+      return r;
+    });
+    const entries: [string, NDArray][] = [];
+    for (const r of readers) for (const k of r.keys()) entries.push([k, r.get(k)]);
     writeBundle(destination, entries); // a name in two inputs is an InvalidArgumentError here
     const kept = new Set([indexFilename(destination), dataFilename(destination, 0, 1)]);
     for (const prefix of sources) {
@@ -120,8 +171,9 @@ cpuBackend.register("MergeV2Checkpoints", (node) => {
 });
 
 /** Save (V1) and SaveSlices: the tensors after the `specs` inputs, whole, to a V1 checkpoint. */
-const v1Save = (sliced: boolean) => () => (inputs: import("../kernel.js").Value[]) => {
+const v1Save = (sliced: boolean) => (_node: unknown, env: KernelEnv) => (inputs: Value[]) => {
   const filename = scalarString(arr(inputs[0]), "filename");
+  checkPath(env, sliced ? "SaveSlices" : "Save", filename, "write");
   const first = sliced ? 3 : 2;
   const tensors = inputs.slice(first).map(arr);
   const names = stringVector(arr(inputs[1]), "tensor_names", tensors.length);
@@ -135,14 +187,15 @@ const v1Save = (sliced: boolean) => () => (inputs: import("../kernel.js").Value[
 cpuBackend.register("Save", v1Save(false));
 cpuBackend.register("SaveSlices", v1Save(true));
 
-function v1Restore(node: { attrs: Readonly<Record<string, unknown>> }, sliced: boolean) {
+function v1Restore(node: NodeInfo, env: KernelEnv, sliced: boolean) {
   const dt = node.attrs.dt as DType;
-  return (inputs: import("../kernel.js").Value[]) => {
+  return (inputs: Value[]) => {
     const file = scalarString(arr(inputs[0]), "file_pattern");
+    checkV1Read(env, node.type, file);
     const name = scalarString(arr(inputs[1]), "tensor_name");
     if (sliced) checkWhole([scalarString(arr(inputs[2]), "shape_and_slice")], [name]);
     return [restoreOne(new TensorSliceReader(file), name, dt)];
   };
 }
-cpuBackend.register("Restore", (node) => v1Restore(node, false));
-cpuBackend.register("RestoreSlice", (node) => v1Restore(node, true));
+cpuBackend.register("Restore", (node, env) => v1Restore(node, env, false));
+cpuBackend.register("RestoreSlice", (node, env) => v1Restore(node, env, true));

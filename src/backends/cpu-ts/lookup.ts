@@ -11,6 +11,7 @@ import {
 } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { shapeSize, shapeString } from "../../framework/tensor_shape.js";
+import { checkPath } from "../file_policy.js";
 import { arr, type KernelEnv, type NodeInfo, ResourceHandle, type Value } from "../kernel.js";
 import { cpuBackend } from "./index.js";
 
@@ -189,7 +190,7 @@ function column(
   return v;
 }
 
-const initFromFile = (op: string) => (node: NodeInfo) => {
+const initFromFile = (op: string) => (node: NodeInfo, env: KernelEnv) => {
   const keyIndex = node.attrs.key_index as number;
   const valueIndex = node.attrs.value_index as number;
   const vocabSize = node.attrs.vocab_size as number;
@@ -204,6 +205,7 @@ const initFromFile = (op: string) => (node: NodeInfo) => {
         `${op}: filename must be a scalar, got shape ${shapeString(fileArr.shape)}`,
       );
     const file = (fileArr.data as string[])[0];
+    checkPath(env, op, file, "read");
     if (t.initialized) return [];
     let text: string;
     try {

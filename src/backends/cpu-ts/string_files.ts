@@ -5,7 +5,8 @@ import * as path from "node:path";
 import { InvalidArgumentError, NotFoundError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { shapeString } from "../../framework/tensor_shape.js";
-import { arr } from "../kernel.js";
+import { checkPath } from "../file_policy.js";
+import { arr, type KernelEnv } from "../kernel.js";
 import { cpuBackend } from "./index.js";
 
 function scalar(v: NDArray, op: string, what: string): string {
@@ -17,8 +18,9 @@ function scalar(v: NDArray, op: string, what: string): string {
 }
 
 /** Contents decode as UTF-8 (invalid bytes become U+FFFD), as all strings here are text. */
-cpuBackend.register("ReadFile", () => (inputs) => {
+cpuBackend.register("ReadFile", (_node, env) => (inputs) => {
   const name = scalar(arr(inputs[0]), "ReadFile", "filename");
+  checkPath(env, "ReadFile", name, "read");
   let text: string;
   try {
     text = fs.readFileSync(name, "utf8");
@@ -32,11 +34,13 @@ cpuBackend.register("ReadFile", () => (inputs) => {
 
 let tempCounter = 0;
 /** Writes UTF-8, creating missing directories, as TF's WriteFile does. */
-cpuBackend.register("WriteFile", () => (inputs) => {
+cpuBackend.register("WriteFile", (_node, env) => (inputs) => {
   const name = scalar(arr(inputs[0]), "WriteFile", "filename");
   const contents = scalar(arr(inputs[1]), "WriteFile", "contents");
-  fs.mkdirSync(path.dirname(path.resolve(name)), { recursive: true });
   const tmp = `${name}.tmp${process.pid}_${tempCounter++}`;
+  checkPath(env, "WriteFile", name, "write");
+  checkPath(env, "WriteFile", tmp, "write"); // beside `name`, unless `name` is a directory
+  fs.mkdirSync(path.dirname(path.resolve(name)), { recursive: true });
   try {
     fs.writeFileSync(tmp, contents, "utf8");
     fs.renameSync(tmp, name);
@@ -72,44 +76,60 @@ function globRegExp(glob: string): RegExp {
 
 const hasGlob = (s: string) => /[*?[]/.test(s);
 
-function matchPattern(pattern: string): string[] {
+/**
+ * The paths matching `pattern`. `visit` is asked first about every directory listed and every
+ * path tested, so a confined session (file_policy.ts) learns nothing about the files outside.
+ * Runs of literal components are joined without testing each (only the directories that are
+ * listed and the final paths are touched), so `/tmp/allowed/*` does not touch `/tmp`.
+ */
+function matchPattern(pattern: string, visit: (p: string) => void): string[] {
   const parts = pattern.split("/");
+  const join = (base: string, name: string) => (base === "/" ? `/${name}` : `${base}/${name}`);
   let bases = [parts[0] === "" ? "/" : parts[0]];
+  let lastListed = false; // whether the last component was a glob (bases come from listings)
   if (hasGlob(parts[0])) {
+    visit(".");
     bases = fs.readdirSync(".").filter((n) => globRegExp(parts[0]).test(n));
+    lastListed = true;
   }
   for (const part of parts.slice(1)) {
     if (part === "") continue;
+    if (!hasGlob(part)) {
+      bases = bases.map((b) => join(b, part));
+      lastListed = false;
+      continue;
+    }
     const next: string[] = [];
+    const re = globRegExp(part);
     for (const base of bases) {
-      if (!hasGlob(part)) {
-        const p = path.join(base, part);
-        if (fs.existsSync(p)) next.push(base === "/" ? `/${part}` : `${base}/${part}`);
-        continue;
-      }
+      visit(base);
       let names: string[];
       try {
         names = fs.readdirSync(base);
       } catch {
         continue;
       }
-      const re = globRegExp(part);
-      for (const n of names) if (re.test(n)) next.push(base === "/" ? `/${n}` : `${base}/${n}`);
+      for (const n of names) if (re.test(n)) next.push(join(base, n));
     }
     bases = next;
+    lastListed = true;
   }
+  // Names read from an allowed directory's listing are not tested again (one may be a link out).
+  if (!lastListed) for (const b of bases) visit(b);
   return bases.filter((b) => fs.existsSync(b));
 }
 
 /** MatchingFiles: the sorted paths that match a pattern (scalar) or any of several (vector). */
-cpuBackend.register("MatchingFiles", () => (inputs) => {
+cpuBackend.register("MatchingFiles", (_node, env: KernelEnv) => (inputs) => {
   const p = arr(inputs[0]);
   if (p.rank > 1)
     throw new InvalidArgumentError(
       `MatchingFiles: pattern must be a scalar or vector, got shape ${shapeString(p.shape)}`,
     );
   const found = new Set<string>();
-  for (const pattern of p.data as string[]) for (const f of matchPattern(pattern)) found.add(f);
+  const visit = (f: string) => checkPath(env, "MatchingFiles", f, "read");
+  for (const pattern of p.data as string[])
+    for (const f of matchPattern(pattern, visit)) found.add(f);
   const out = [...found].sort();
   return [new NDArray("string", [out.length], out)];
 });
