@@ -24,7 +24,7 @@ const MAX_LINKS = 40;
  * The absolute path `file` names once `..` and every symbolic link are resolved, also for a file
  * that does not exist yet: the deepest existing ancestor is resolved (fs.realpathSync) and the
  * rest appended. A dangling link is followed to its target, so writing through it cannot escape.
- * Null when the links loop.
+ * Null when it cannot be resolved (the links loop, or a link cannot be read).
  */
 export function canonicalPath(file: string, links = 0): string | null {
   let head = path.resolve(file);
@@ -120,7 +120,7 @@ export class FilePolicy {
         if (dir !== null && isWithin(real, dir)) return;
       }
     }
-    const resolved = real === null ? "a loop of symbolic links" : real;
+    const resolved = real === null ? "unresolvable: a loop of links, or no permission" : real;
     throw new PermissionDeniedError(
       `${op} may not ${verb} ${file} (resolved: ${resolved}): outside the directories this session's ConfigProto.fileAccess allows to ${verb} (${dirs.length > 0 ? dirs.join(", ") : "none"})`,
     );

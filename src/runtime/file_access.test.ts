@@ -226,6 +226,35 @@ describe("ReadFile, WriteFile, MatchingFiles", () => {
   });
 });
 
+describe("untrusted graphs", () => {
+  test("an imported GraphDef and ops inside tf.cond are confined too", async () => {
+    const d = dirs();
+    const secret = path.join(d.inside, "..", "outside", "secret.txt");
+    const text = `
+      node { name: "f" op: "Const"
+        attr { key: "dtype" value { type: DT_STRING } }
+        attr { key: "value" value { tensor { dtype: DT_STRING tensor_shape {} string_val: ${JSON.stringify(secret)} } } } }
+      node { name: "r" op: "ReadFile" input: "f" }`;
+    const g = new tf.Graph();
+    const [r] = g.asDefault(() => tf.importGraphDef(text, { returnElements: ["r:0"] }));
+    const sess = new tf.Session({ graph: g, config: allowOnly(d.inside) });
+    await denied(sess.run(r as tf.Tensor), "ReadFile", secret);
+    // Unconfined, the same graph reads the file: the refusal is the policy's.
+    expect((await new tf.Session({ graph: g }).run(r as tf.Tensor)).item()).toBe("out");
+    await denied(
+      run(allowOnly(d.inside), () =>
+        tf.cond(
+          tf.constant(true),
+          () => tf.readFile(secret),
+          () => tf.constant("no"),
+        ),
+      ),
+      "ReadFile",
+      secret,
+    );
+  });
+});
+
 describe("checkpoint ops", () => {
   test("SaveV2, RestoreV2, MergeV2Checkpoints inside an allowed directory", async () => {
     const d = dirs();
@@ -429,5 +458,23 @@ describe("Saver and SavedModel under a confined session", () => {
     const g2 = new tf.Graph();
     const none = new tf.Session({ graph: g2, config: { fileAccess: "none" } });
     await expect(load(none, ["serve"], dir)).rejects.toThrow(tf.PermissionDeniedError);
+  });
+});
+
+describe("every kernel that touches files asks the policy", () => {
+  test("each backend file that imports node:fs or the checkpoint readers/writers calls checkPath", () => {
+    const backends = path.resolve(import.meta.dirname, "../backends");
+    const files = fs
+      .readdirSync(backends, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && f !== "file_policy.ts");
+    const touching = files.filter((f) => {
+      const src = fs.readFileSync(path.join(backends, f), "utf8");
+      return /from "(node:)?fs"|\/io\/checkpoint\//.test(src);
+    });
+    expect(touching.length).toBeGreaterThanOrEqual(3);
+    for (const f of touching) {
+      const src = fs.readFileSync(path.join(backends, f), "utf8");
+      expect(src, f).toMatch(/checkPath\(env, /);
+    }
   });
 });
