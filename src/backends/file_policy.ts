@@ -91,7 +91,7 @@ export class FilePolicy {
           `ConfigProto.fileAccess.${key} must be an array of non-empty directory paths, got ${JSON.stringify(v)}`,
         );
       }
-      return v as string[];
+      return [...(v as string[])]; // a copy: later edits of the caller's array change nothing
     };
     const extra = Object.keys(access).filter((k) => k !== "allow" && k !== "allowRead");
     if (extra.length > 0) {
