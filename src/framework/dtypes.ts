@@ -1,5 +1,7 @@
 import { checkAllocation } from "./memory_limit.js";
 
+export { DTYPE_BYTES, TF_DTYPE_NAME } from "./dtype_tables.js";
+
 /** The element types tensorgraph computes with (TensorFlow's names in TF.js spelling). */
 export type DType = "float32" | "float64" | "int32" | "int64" | "uint8" | "bool" | "string";
 
@@ -43,34 +45,12 @@ export function dtypeFromEnum(value: number): DType | undefined {
   return ENUM_TO_DTYPE.get(value >= 100 ? value - 100 : value);
 }
 
-/** TensorFlow's own spelling, for messages ("float", "double", "int32" ...). */
-export const TF_DTYPE_NAME: Record<DType, string> = {
-  float32: "float",
-  float64: "double",
-  int32: "int32",
-  int64: "int64",
-  uint8: "uint8",
-  bool: "bool",
-  string: "string",
-};
-
 export function isDType(x: unknown): x is DType {
   return typeof x === "string" && (DTYPES as readonly string[]).includes(x);
 }
 export const isFloating = (d: DType): boolean => d === "float32" || d === "float64";
 export const isInteger = (d: DType): boolean => d === "int32" || d === "int64" || d === "uint8";
 export const isNumeric = (d: DType): boolean => d !== "string" && d !== "bool";
-
-/** Bytes per element (strings count as pointers here: only for memory accounting). */
-export const DTYPE_BYTES: Record<DType, number> = {
-  float32: 4,
-  float64: 8,
-  int32: 4,
-  int64: 8,
-  uint8: 1,
-  bool: 1,
-  string: 8,
-};
 
 /**
  * Zeroed storage of `size` elements (of `shape`, named in the error when given). Refuses with

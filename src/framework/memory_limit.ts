@@ -6,19 +6,9 @@
 import { constants as bufferConstants } from "node:buffer";
 import { freemem } from "node:os";
 import { getHeapStatistics } from "node:v8";
-import { type DType, TF_DTYPE_NAME } from "./dtypes.js";
+import { DTYPE_BYTES, TF_DTYPE_NAME } from "./dtype_tables.js";
+import type { DType } from "./dtypes.js";
 import { InvalidArgumentError, ResourceExhaustedError, ValueError } from "./errors.js";
-
-/** Bytes per element as allocated (a string element costs at least its slot in a JS array). */
-const ELEMENT_BYTES: Record<DType, number> = {
-  float32: 4,
-  float64: 8,
-  int32: 4,
-  int64: 8,
-  uint8: 1,
-  bool: 1,
-  string: 8,
-};
 
 /** The most elements a typed array may hold in this Node.js (2^32 in Node 20). */
 export const MAX_TYPED_ARRAY_LENGTH: number = bufferConstants.MAX_LENGTH;
@@ -86,7 +76,7 @@ export function elementCount(shape: readonly number[]): number {
 
 /** Exact bytes of a tensor of `shape`, in decimal (computed in bigint: may be past 2^53). */
 function exactBytes(dtype: DType, shape: readonly number[]): string {
-  let n = BigInt(ELEMENT_BYTES[dtype]);
+  let n = BigInt(DTYPE_BYTES[dtype]);
   for (const d of shape) {
     if (!Number.isSafeInteger(d)) return `more than ${Number.MAX_SAFE_INTEGER}`;
     n *= BigInt(d);
@@ -100,7 +90,7 @@ function exactBytes(dtype: DType, shape: readonly number[]): string {
  * size that is not a count. Called before allocating.
  */
 export function checkAllocation(dtype: DType, size: number, shape?: readonly number[]): void {
-  const bytes = size * ELEMENT_BYTES[dtype];
+  const bytes = size * DTYPE_BYTES[dtype];
   const maxElements = dtype === "string" ? MAX_STRING_ELEMENTS : MAX_TYPED_ARRAY_LENGTH;
   // The fast path: every small allocation of a run passes here.
   if (
