@@ -28,7 +28,7 @@ import { Graph, GraphKeys, type Operation, type Tensor } from "../framework/grap
 import type { NDArray } from "../framework/ndarray.js";
 import type { Variable } from "../ops/variables.js";
 import type { Feedable } from "../runtime/feeds.js";
-import { Session } from "../runtime/session.js";
+import { type ConfigProto, Session } from "../runtime/session.js";
 import { importMetaGraphWithSaver } from "../train/import_meta_graph.js";
 import { Saver } from "../train/saver.js";
 import { fsCall, tempName } from "./checkpoint/fs_util.js";
@@ -294,6 +294,8 @@ export interface LoadSignaturesOptions {
   tags?: readonly string[];
   /** Kernel backend of the session (see SessionOptions.backend). */
   backend?: string;
+  /** The session's ConfigProto (e.g. `fileAccess` or `memoryLimitBytes` for an untrusted model). */
+  config?: ConfigProto;
 }
 
 /**
@@ -306,7 +308,7 @@ export async function loadSignatures(
   options: LoadSignaturesOptions = {},
 ): Promise<LoadedSignatures> {
   const graph = new Graph();
-  const session = new Session({ graph, backend: options.backend });
+  const session = new Session({ graph, backend: options.backend, config: options.config });
   const metaGraph = await load(session, options.tags ?? [tagConstants.SERVING], exportDir);
   const signatures: Record<string, SignatureFunction> = {};
   for (const [key, sig] of Object.entries(metaGraph.signatureDef)) {

@@ -459,6 +459,20 @@ describe("Saver and SavedModel under a confined session", () => {
     const none = new tf.Session({ graph: g2, config: { fileAccess: "none" } });
     await expect(load(none, ["serve"], dir)).rejects.toThrow(tf.PermissionDeniedError);
   });
+
+  test("tf.savedModel.loadSignatures takes the session's config", async () => {
+    const dir = path.resolve(
+      import.meta.dirname,
+      "../../test/fixtures/tf/tf-half_plus_two-savedmodel",
+    );
+    const m = await tf.savedModel.loadSignatures(dir, {
+      config: { fileAccess: { allowRead: [dir] } },
+    });
+    expect((await m.signatures.serving_default({ x: [[4]] })).y.toArray()).toEqual([[4]]);
+    await expect(
+      tf.savedModel.loadSignatures(dir, { config: { fileAccess: "none" } }),
+    ).rejects.toThrow(tf.PermissionDeniedError);
+  });
 });
 
 describe("every kernel that touches files asks the policy", () => {
