@@ -115,18 +115,42 @@ int max_threads() { return kMaxThreads; }
 #include <cstdlib>
 #include <new>
 
+// Under AddressSanitizer (scripts/test-asan.sh) a scratch buffer is addressable only up to the
+// bytes the current call asked for: the rest of a buffer kept from a larger call, and the
+// rounding slack, are poisoned, so a kernel that overruns its scratch is reported even though
+// the allocation behind it is bigger.
+#if defined(__SANITIZE_ADDRESS__)
+#define TG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TG_ASAN 1
+#endif
+#endif
+#ifdef TG_ASAN
+#include <sanitizer/asan_interface.h>
+#define TG_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define TG_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define TG_POISON(p, n) ((void)(p), (void)(n))
+#define TG_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace tg {
 namespace {
 struct Scratch {
   void* ptr[12] = {};
   size_t size[12] = {};
   ~Scratch() {
-    for (void* p : ptr) std::free(p);
+    for (int i = 0; i < 12; i++) {
+      TG_UNPOISON(ptr[i], size[i]);
+      std::free(ptr[i]);
+    }
   }
 };
 void* grow(Scratch& s, int slot, size_t bytes) {
   if (slot < 0 || slot >= 12) throw std::bad_alloc();
   if (s.size[slot] < bytes) {
+    TG_UNPOISON(s.ptr[slot], s.size[slot]);
     std::free(s.ptr[slot]);
     s.ptr[slot] = nullptr;
     s.size[slot] = 0;
@@ -136,6 +160,8 @@ void* grow(Scratch& s, int slot, size_t bytes) {
     s.ptr[slot] = p;
     s.size[slot] = rounded;
   }
+  TG_UNPOISON(s.ptr[slot], bytes);
+  TG_POISON(static_cast<char*>(s.ptr[slot]) + bytes, s.size[slot] - bytes);
   return s.ptr[slot];
 }
 thread_local Scratch tls_scratch;

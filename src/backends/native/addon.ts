@@ -1,6 +1,7 @@
 // Loads the compiled native addon (build/Release/tensorgraph_native.node, made by `npm install`
-// through scripts/build-native.mjs). When it is missing or fails to load, `addon` is undefined
-// and a single warning says the TypeScript backend is used instead.
+// through scripts/build-native.mjs, or the file TENSORGRAPH_NATIVE_ADDON names). When it is
+// missing or fails to load, `addon` is undefined and a single warning says the TypeScript
+// backend is used instead.
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
@@ -80,9 +81,13 @@ function load(): NativeAddon | undefined {
   if (process.env.TENSORGRAPH_NO_NATIVE) return undefined;
   const require = createRequire(import.meta.url);
   // src/backends/native/ and dist/backends/native/ both sit three levels below the package root.
-  const path = new URL("../../../build/Release/tensorgraph_native.node", import.meta.url);
+  // TENSORGRAPH_NATIVE_ADDON names another build of the addon (scripts/test-asan.sh: the
+  // sanitized one in build-asan/).
+  const path =
+    process.env.TENSORGRAPH_NATIVE_ADDON ||
+    fileURLToPath(new URL("../../../build/Release/tensorgraph_native.node", import.meta.url));
   try {
-    return require(fileURLToPath(path)) as NativeAddon;
+    return require(path) as NativeAddon;
   } catch (e) {
     const why = (e as Error).message.split("\n")[0];
     process.emitWarning(

@@ -3,6 +3,7 @@
 // that are not multiples of the SIMD width or block sizes, 1xN and Nx1, zero-sized dims,
 // broadcasting of every kind, strides, dilations and padding in convolutions. Also: bad sizes
 // reaching the addon are errors (never a crash), and the Apply ops update in place safely.
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AttrValue } from "../../framework/op_def.js";
 import * as tf from "../../index.js";
@@ -117,6 +118,15 @@ describe.skipIf(!nat)("native backend", () => {
     expect(nativeBackend()?.name).toBe("native");
     expect(["avx2+fma", "baseline"]).toContain(nat!.info().isa);
     expect(nat!.info().hardwareThreads).toBeGreaterThanOrEqual(1);
+  });
+
+  it("loads the build TENSORGRAPH_NATIVE_ADDON names (scripts/test-asan.sh's sanitized one)", () => {
+    const want = process.env.TENSORGRAPH_NATIVE_ADDON;
+    if (!want || process.platform !== "linux") return;
+    // The worker really mapped that file, so a sanitizer run can't silently test build/Release.
+    const maps = readFileSync("/proc/self/maps", "utf8");
+    expect(maps).toContain(want);
+    expect(maps).not.toContain("build/Release/tensorgraph_native.node");
   });
 
   beforeAll(() => {
@@ -708,6 +718,172 @@ describe.skipIf(!nat)("native backend", () => {
       const shared = f32(3);
       expect(() => nat!.apply(1, [shared, shared], refs(0.1, 0.9), f32(3), 0, 1)).toThrow(/share/);
     });
+  });
+
+  // Random geometries, dims and strides that pass the addon's length checks (arrays exactly as
+  // long as the arguments demand, so one element too far lands in a sanitizer redzone), with
+  // window geometries that need not agree with the image (oh/ow/padding arbitrary), zero sizes
+  // and random thread counts. Each call must return or throw RangeError; under
+  // `npm run test:asan` any out-of-bounds access or undefined behaviour aborts the run.
+  it("random arguments are a result or a RangeError, never an out-of-bounds access", () => {
+    const r = rng(16);
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    const arr = (n: number, f64: boolean) => {
+      const a = f64 ? new Float64Array(n) : new Float32Array(n);
+      for (let i = 0; i < n; i++) a[i] = r() * 4 - 2;
+      return a;
+    };
+    const refs = (...v: number[]) => Float64Array.from(v);
+    const prod = (v: number[]) => v.reduce((a, b) => a * b, 1);
+    let ran = 0;
+    const call = (fn: () => void) => {
+      try {
+        fn();
+        ran++;
+      } catch (e) {
+        expect(e).toBeInstanceOf(RangeError);
+      }
+    };
+    for (const isa of ISAS) {
+      nat!.setIsa(isa);
+      for (let it = 0; it < 150; it++) {
+        const f64 = r() < 0.5;
+        const th = int(1, 3);
+        // Window ops: n,h,w,c,kh,kw,oc,oh,ow,sh,sw,dh,dw,padTop,padLeft.
+        const [n, h, w, c] = [int(0, 2), int(1, 6), int(1, 6), int(1, r() < 0.3 ? 40 : 5)];
+        const [kh, kw, oc, oh, ow] = [int(1, 4), int(1, 4), int(1, 5), int(0, 7), int(0, 7)];
+        const geo = [n, h, w, c, kh, kw, oc, oh, ow, int(1, 3), int(1, 3), int(1, 3), int(1, 3)];
+        const g = refs(...geo, int(0, 4), int(0, 4));
+        const xs = n * h * w * c;
+        const ys = n * oh * ow * oc;
+        const fs = kh * kw * c * oc;
+        const kind = int(0, 2);
+        const [a, b, o] = [
+          [xs, fs, ys],
+          [ys, fs, xs],
+          [xs, ys, fs],
+        ][kind];
+        call(() => nat!.conv2d(kind, arr(a, f64), arr(b, f64), arr(o, f64), g, th));
+        const pg = refs(...geo.slice(0, 6), 1, ...geo.slice(7), int(0, 4), int(0, 4));
+        const ps = n * oh * ow * c;
+        const pk = int(0, 3);
+        const px = arr(pk === 3 ? ps : xs, f64);
+        const pdy = arr(ps, f64);
+        call(() => nat!.pool(pk, px, pdy, arr(pk === 0 || pk === 2 ? ps : xs, f64), pg, th));
+        // Matmul over random strided, offset views, each array just long enough.
+        const [m, nn, k, batch] = [int(0, 9), int(0, 9), int(0, 9), int(1, 3)];
+        const ar: number[] = [];
+        const br: number[] = [];
+        let lastA = 0;
+        let lastB = 0;
+        for (let t = 0; t < batch; t++) {
+          const [oa, ob] = [int(0, 5), int(0, 5)];
+          const [rsA, csA] = r() < 0.5 ? [k, 1] : [1, m];
+          const [rsB, csB] = r() < 0.5 ? [nn, 1] : [int(0, 2), int(0, 12)];
+          ar.push(oa, rsA, csA);
+          br.push(ob, rsB, csB);
+          if (m && k) lastA = Math.max(lastA, oa + (m - 1) * rsA + (k - 1) * csA + 1);
+          if (k && nn) lastB = Math.max(lastB, ob + (k - 1) * rsB + (nn - 1) * csB + 1);
+        }
+        call(() =>
+          nat!.matmul(
+            arr(lastA, f64),
+            arr(lastB, f64),
+            arr(batch * m * nn, f64),
+            refs(...ar),
+            refs(...br),
+            m,
+            nn,
+            k,
+            th,
+          ),
+        );
+        // Element-wise with broadcasting strides (0 or row-major), reductions into strided outputs.
+        const rank = int(1, 4);
+        const dims = Array.from({ length: rank }, () => int(0, 4));
+        const strides = (keep: boolean[]) => {
+          const st = new Array<number>(rank).fill(0);
+          let acc = 1;
+          for (let d = rank - 1; d >= 0; d--) {
+            if (keep[d]) {
+              st[d] = acc;
+              acc *= dims[d];
+            }
+          }
+          return { st, len: acc };
+        };
+        const sx = strides(dims.map(() => r() < 0.7));
+        const sy = strides(dims.map(() => r() < 0.7));
+        const size = prod(dims);
+        const bop = int(0, 8);
+        call(() =>
+          nat!.binary(
+            bop,
+            arr(sx.len, f64),
+            arr(sy.len, f64),
+            arr(size, f64),
+            refs(...dims),
+            refs(...sx.st),
+            refs(...sy.st),
+            th,
+          ),
+        );
+        call(() => nat!.unary(int(0, 14), arr(size, f64), arr(size, f64), r(), th));
+        const so = strides(dims.map(() => r() < 0.5));
+        const count = Math.max(1, size / so.len || 1);
+        call(() =>
+          nat!.reduce(
+            int(0, 4),
+            arr(size, f64),
+            arr(so.len, f64),
+            refs(...dims),
+            refs(...so.st),
+            count,
+            th,
+          ),
+        );
+        const [rows, cols] = [int(0, 5), int(0, 70)];
+        call(() =>
+          nat!.softmax(arr(rows * cols, f64), arr(rows * cols, f64), rows, cols, r() < 0.5, th),
+        );
+        const ids = Int32Array.from({ length: rows }, () => int(0, Math.max(0, cols - 1)));
+        const dense = r() < 0.5;
+        call(() =>
+          nat!.xent(
+            arr(rows * cols, f64),
+            dense ? arr(rows * cols, f64) : null,
+            dense ? null : ids,
+            arr(rows, f64),
+            arr(rows * cols, f64),
+            rows,
+            cols,
+            th,
+          ),
+        );
+        call(() =>
+          nat!.biasAdd(
+            arr(rows * cols, f64),
+            arr(cols, f64),
+            arr(rows * cols, f64),
+            rows,
+            cols,
+            th,
+          ),
+        );
+        call(() => nat!.biasAddGrad(arr(rows * cols, f64), arr(cols, f64), rows, cols, th));
+        const ak = int(0, 5);
+        const len = int(0, 40);
+        const slots = Array.from({ length: [1, 2, 3, 3, 4, 2][ak] }, () =>
+          arr(len, f64).map(Math.abs),
+        );
+        const scalars = refs(
+          ...Array.from({ length: [1, 2, 6, 4, 4, 1][ak] }, () => r() * 0.5 + 0.1),
+        );
+        call(() => nat!.apply(ak, slots, scalars, arr(len, f64), int(0, 3), th));
+      }
+    }
+    nat!.setIsa(nat!.info().cpuHasAvx2Fma ? "avx2" : "baseline");
+    expect(ran).toBeGreaterThan(1000);
   });
 
   it("results do not depend on the thread count", () => {
