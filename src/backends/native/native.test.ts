@@ -882,8 +882,67 @@ describe.skipIf(!nat)("native backend", () => {
         call(() => nat!.apply(ak, slots, scalars, arr(len, f64), int(0, 3), th));
       }
     }
+    // Larger sizes: several GEMM blocks (MC/KC/NC), multi-threaded teams, offset views.
+    for (const isa of ISAS) {
+      nat!.setIsa(isa);
+      for (let it = 0; it < 6; it++) {
+        const f64 = it % 2 === 1;
+        const th = int(2, 3);
+        const [m, nn, k] = [int(60, 200), int(60, 300), int(200, 300)];
+        const [oa, ob] = [int(0, 9), int(0, 9)];
+        const [rsA, csA] = it % 3 === 0 ? [1, m] : [k, 1];
+        const [rsB, csB] = it % 3 === 1 ? [1, k] : [nn, 1];
+        const la = oa + (m - 1) * rsA + (k - 1) * csA + 1;
+        const lb = ob + (k - 1) * rsB + (nn - 1) * csB + 1;
+        const out = arr(m * nn, f64);
+        call(() =>
+          nat!.matmul(
+            arr(la, f64),
+            arr(lb, f64),
+            out,
+            refs(oa, rsA, csA),
+            refs(ob, rsB, csB),
+            m,
+            nn,
+            k,
+            th,
+          ),
+        );
+        const [n, h, w, c, kh, kw, oc] = [
+          int(1, 3),
+          int(8, 20),
+          int(8, 20),
+          int(1, 40),
+          int(1, 5),
+          int(1, 5),
+          int(1, 40),
+        ];
+        const [oh, ow] = [int(1, 22), int(1, 22)];
+        const g = refs(
+          n,
+          h,
+          w,
+          c,
+          kh,
+          kw,
+          oc,
+          oh,
+          ow,
+          int(1, 2),
+          int(1, 2),
+          int(1, 2),
+          int(1, 2),
+          int(0, 4),
+          int(0, 4),
+        );
+        const [xs, ys, fs] = [n * h * w * c, n * oh * ow * oc, kh * kw * c * oc];
+        call(() => nat!.conv2d(0, arr(xs, f64), arr(fs, f64), arr(ys, f64), g, th));
+        call(() => nat!.conv2d(1, arr(ys, f64), arr(fs, f64), arr(xs, f64), g, th));
+        call(() => nat!.conv2d(2, arr(xs, f64), arr(ys, f64), arr(fs, f64), g, th));
+      }
+    }
     nat!.setIsa(nat!.info().cpuHasAvx2Fma ? "avx2" : "baseline");
-    expect(ran).toBeGreaterThan(1000);
+    expect(ran).toBeGreaterThan(3000);
   });
 
   it("results do not depend on the thread count", () => {
