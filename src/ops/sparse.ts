@@ -140,6 +140,17 @@ function axesTensor(sp: SparseTensor, axis: Axes): Tensor {
   return constant(typeof axis === "number" ? [axis] : [...axis], { dtype: "int32" });
 }
 
+/** A sparse reduction op on `spInput` over `axis` (all axes when absent). */
+function sparseReduce(
+  type: string,
+  spInput: SparseLike,
+  axis: Axes | undefined,
+  keepDims: boolean,
+  name?: string,
+) {
+  const sp = toSparse(spInput);
+  return makeOp(type, [...parts(sp), axesTensor(sp, axis)], { keep_dims: keepDims }, name);
+}
 /** tf.sparse.reduce_sum (dense result). */
 export function sparseReduceSum(
   spInput: SparseLike,
@@ -147,13 +158,7 @@ export function sparseReduceSum(
   keepDims = false,
   name?: string,
 ): Tensor {
-  const sp = toSparse(spInput);
-  return makeOp1(
-    "SparseReduceSum",
-    [...parts(sp), axesTensor(sp, axis)],
-    { keep_dims: keepDims },
-    name,
-  );
+  return sparseReduce("SparseReduceSum", spInput, axis, keepDims, name).outputs[0];
 }
 /** tf.sparse.reduce_sum with a sparse result (SparseReduceSumSparse). */
 export function sparseReduceSumSparse(
@@ -162,15 +167,7 @@ export function sparseReduceSumSparse(
   keepDims = false,
   name?: string,
 ): SparseTensor {
-  const sp = toSparse(spInput);
-  return sparseResult(
-    makeOp(
-      "SparseReduceSumSparse",
-      [...parts(sp), axesTensor(sp, axis)],
-      { keep_dims: keepDims },
-      name,
-    ).outputs,
-  );
+  return sparseResult(sparseReduce("SparseReduceSumSparse", spInput, axis, keepDims, name).outputs);
 }
 /** tf.sparse.reduce_max over the entries present (dense result; 0 where a group has none). */
 export function sparseReduceMax(
@@ -179,29 +176,16 @@ export function sparseReduceMax(
   keepDims = false,
   name?: string,
 ): Tensor {
-  const sp = toSparse(spInput);
-  return makeOp1(
-    "SparseReduceMax",
-    [...parts(sp), axesTensor(sp, axis)],
-    { keep_dims: keepDims },
-    name,
-  );
+  return sparseReduce("SparseReduceMax", spInput, axis, keepDims, name).outputs[0];
 }
+/** tf.sparse.reduce_max with a sparse result (SparseReduceMaxSparse). */
 export function sparseReduceMaxSparse(
   spInput: SparseLike,
   axis?: Axes,
   keepDims = false,
   name?: string,
 ): SparseTensor {
-  const sp = toSparse(spInput);
-  return sparseResult(
-    makeOp(
-      "SparseReduceMaxSparse",
-      [...parts(sp), axesTensor(sp, axis)],
-      { keep_dims: keepDims },
-      name,
-    ).outputs,
-  );
+  return sparseResult(sparseReduce("SparseReduceMaxSparse", spInput, axis, keepDims, name).outputs);
 }
 
 /** tf.sparse.reorder: the entries in row-major order. */

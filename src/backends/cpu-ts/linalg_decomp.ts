@@ -4,7 +4,7 @@
 import { InvalidArgumentError } from "../../framework/errors.js";
 import type { NDArray } from "../../framework/ndarray.js";
 import { shapeString } from "../../framework/tensor_shape.js";
-import { arr } from "../kernel.js";
+import { arr, type NodeInfo, type Value } from "../kernel.js";
 import { cpuBackend } from "./index.js";
 import {
   cholesky,
@@ -317,30 +317,26 @@ cpuBackend.register("Lu", (node) => {
   };
 });
 
-cpuBackend.register("MatrixExponential", (node) => (inputs) => {
-  const x = arr(inputs[0]);
-  const data = floatData(x, node.type);
-  const { count, rows: n } = batchOf(x, node.type, true);
-  const out = newOutput(x.dtype, x.shape, node.type);
-  for (let b = 0; b < count; b++) {
-    const e = matrixExp(readMatrix(data, b, n, n), n);
-    writeMatrix(out, b, e ?? new Float64Array(n * n).fill(Number.NaN));
-  }
-  return [out];
-});
-
-// No real principal square root (a negative eigenvalue): NaNs, as the result is undefined in TF.
-cpuBackend.register("MatrixSquareRoot", (node) => (inputs) => {
-  const x = arr(inputs[0]);
-  const data = floatData(x, node.type);
-  const { count, rows: n } = batchOf(x, node.type, true);
-  const out = newOutput(x.dtype, x.shape, node.type);
-  for (let b = 0; b < count; b++) {
-    const r = matrixSqrt(readMatrix(data, b, n, n), n);
-    writeMatrix(out, b, r ?? new Float64Array(n * n).fill(Number.NaN));
-  }
-  return [out];
-});
+/**
+ * A kernel applying `fn` to each square matrix of the batch; where `fn` has no result (no real
+ * principal square root: a negative eigenvalue), that matrix is NaNs, as TF's is undefined.
+ */
+const perMatrix =
+  (fn: (m: Float64Array, n: number) => Float64Array | null | undefined) =>
+  (node: NodeInfo) =>
+  (inputs: Value[]) => {
+    const x = arr(inputs[0]);
+    const data = floatData(x, node.type);
+    const { count, rows: n } = batchOf(x, node.type, true);
+    const out = newOutput(x.dtype, x.shape, node.type);
+    for (let b = 0; b < count; b++) {
+      const r = fn(readMatrix(data, b, n, n), n);
+      writeMatrix(out, b, r ?? new Float64Array(n * n).fill(Number.NaN));
+    }
+    return [out];
+  };
+cpuBackend.register("MatrixExponential", perMatrix(matrixExp));
+cpuBackend.register("MatrixSquareRoot", perMatrix(matrixSqrt));
 
 cpuBackend.registerAll(["MatrixSolveLs", "BatchMatrixSolveLs"], (node) => {
   const fast = node.attrs.fast !== false;

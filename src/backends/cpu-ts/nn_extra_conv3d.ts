@@ -18,61 +18,59 @@ import {
   spatialAttr,
 } from "./nn_extra_window.js";
 
-// Each loop walks (batch, output pixel, in-bounds tap) with flat offsets: `o` of the output
-// pixel's first channel, `x0` of the input pixel's, `f0` of the tap's filter block [ic, oc].
-
-function conv3dForward(x: Floats, f: Floats, out: Floats, g: NdGeometry, oc: number): void {
+/**
+ * The one window walk of the three kernels: for each (batch, output pixel, in-bounds tap), `visit`
+ * gets flat offsets: `o` of the output pixel's first channel, `x0` of the input pixel's, `f0` of
+ * the tap's filter block [ic, oc]. The channel loops stay inside each kernel's visit.
+ */
+function forEachTap(
+  g: NdGeometry,
+  oc: number,
+  visit: (o: number, x0: number, f0: number) => void,
+): void {
   const { n, c: ic, inPixels, outPixels, start, inPix, tap } = g;
   for (let b = 0; b < n; b++)
     for (let op = 0; op < outPixels; op++) {
       const o = (b * outPixels + op) * oc;
-      for (let t = start[op]; t < start[op + 1]; t++) {
-        const x0 = (b * inPixels + inPix[t]) * ic;
-        const f0 = tap[t] * ic * oc;
-        for (let ci = 0; ci < ic; ci++) {
-          const v = x[x0 + ci];
-          if (v === 0) continue;
-          const fr = f0 + ci * oc;
-          for (let co = 0; co < oc; co++) out[o + co] += v * f[fr + co];
-        }
-      }
+      for (let t = start[op]; t < start[op + 1]; t++)
+        visit(o, (b * inPixels + inPix[t]) * ic, tap[t] * ic * oc);
     }
+}
+
+function conv3dForward(x: Floats, f: Floats, out: Floats, g: NdGeometry, oc: number): void {
+  const ic = g.c;
+  forEachTap(g, oc, (o, x0, f0) => {
+    for (let ci = 0; ci < ic; ci++) {
+      const v = x[x0 + ci];
+      if (v === 0) continue;
+      const fr = f0 + ci * oc;
+      for (let co = 0; co < oc; co++) out[o + co] += v * f[fr + co];
+    }
+  });
 }
 
 function conv3dBackInput(dy: Floats, f: Floats, dx: Floats, g: NdGeometry, oc: number): void {
-  const { n, c: ic, inPixels, outPixels, start, inPix, tap } = g;
-  for (let b = 0; b < n; b++)
-    for (let op = 0; op < outPixels; op++) {
-      const o = (b * outPixels + op) * oc;
-      for (let t = start[op]; t < start[op + 1]; t++) {
-        const x0 = (b * inPixels + inPix[t]) * ic;
-        const f0 = tap[t] * ic * oc;
-        for (let ci = 0; ci < ic; ci++) {
-          const fr = f0 + ci * oc;
-          let s = 0;
-          for (let co = 0; co < oc; co++) s += dy[o + co] * f[fr + co];
-          dx[x0 + ci] += s;
-        }
-      }
+  const ic = g.c;
+  forEachTap(g, oc, (o, x0, f0) => {
+    for (let ci = 0; ci < ic; ci++) {
+      const fr = f0 + ci * oc;
+      let s = 0;
+      for (let co = 0; co < oc; co++) s += dy[o + co] * f[fr + co];
+      dx[x0 + ci] += s;
     }
+  });
 }
 
 function conv3dBackFilter(x: Floats, dy: Floats, df: Floats, g: NdGeometry, oc: number): void {
-  const { n, c: ic, inPixels, outPixels, start, inPix, tap } = g;
-  for (let b = 0; b < n; b++)
-    for (let op = 0; op < outPixels; op++) {
-      const o = (b * outPixels + op) * oc;
-      for (let t = start[op]; t < start[op + 1]; t++) {
-        const x0 = (b * inPixels + inPix[t]) * ic;
-        const f0 = tap[t] * ic * oc;
-        for (let ci = 0; ci < ic; ci++) {
-          const v = x[x0 + ci];
-          if (v === 0) continue;
-          const fr = f0 + ci * oc;
-          for (let co = 0; co < oc; co++) df[fr + co] += v * dy[o + co];
-        }
-      }
+  const ic = g.c;
+  forEachTap(g, oc, (o, x0, f0) => {
+    for (let ci = 0; ci < ic; ci++) {
+      const v = x[x0 + ci];
+      if (v === 0) continue;
+      const fr = f0 + ci * oc;
+      for (let co = 0; co < oc; co++) df[fr + co] += v * dy[o + co];
     }
+  });
 }
 
 /** Input [n, d, h, w, ic] and filter [kd, kh, kw, ic, oc] shapes, checked; the geometry. */
