@@ -17,6 +17,17 @@ export interface StridedSliceMasks {
   shrinkAxisMask: number;
 }
 
+/** The masks of a StridedSlice-family node, from TF's attrs (begin_mask ...). */
+export function stridedSliceMasks(attrs: Readonly<Record<string, unknown>>): StridedSliceMasks {
+  return {
+    beginMask: attrs.begin_mask as number,
+    endMask: attrs.end_mask as number,
+    ellipsisMask: attrs.ellipsis_mask as number,
+    newAxisMask: attrs.new_axis_mask as number,
+    shrinkAxisMask: attrs.shrink_axis_mask as number,
+  };
+}
+
 /** Where StridedSlice reads from (per input dim) and the shape it produces. */
 export interface StridedSlicePlan {
   /** First index read in each input dim (0 where not known). */

@@ -4,11 +4,7 @@
 
 import { allocData, type DType, type TypedData } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
-import {
-  intValues,
-  planStridedSlice,
-  type StridedSliceMasks,
-} from "../../framework/index_rules.js";
+import { intValues, planStridedSlice, stridedSliceMasks } from "../../framework/index_rules.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { stridesOf } from "../../framework/tensor_shape.js";
 import { arr } from "../kernel.js";
@@ -351,13 +347,7 @@ cpuBackend.register("HostConst", (node) => {
 cpuBackend.registerAll(["Copy", "CopyHost"], () => (inputs) => [arr(inputs[0])]);
 
 cpuBackend.register("TensorStridedSliceUpdate", (node) => {
-  const masks: StridedSliceMasks = {
-    beginMask: node.attrs.begin_mask as number,
-    endMask: node.attrs.end_mask as number,
-    ellipsisMask: node.attrs.ellipsis_mask as number,
-    newAxisMask: node.attrs.new_axis_mask as number,
-    shrinkAxisMask: node.attrs.shrink_axis_mask as number,
-  };
+  const masks = stridedSliceMasks(node.attrs);
   const op = "TensorStridedSliceUpdate";
   return (inputs) => {
     const [x, b, e, s, value] = inputs.map(arr);

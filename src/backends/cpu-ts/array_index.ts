@@ -6,7 +6,7 @@ import {
   intValues,
   planStridedSlice,
   rangeSize,
-  type StridedSliceMasks,
+  stridedSliceMasks,
 } from "../../framework/index_rules.js";
 import { NDArray } from "../../framework/ndarray.js";
 import {
@@ -139,13 +139,7 @@ cpuBackend.register("Slice", () => (inputs) => {
 });
 
 cpuBackend.register("StridedSlice", (node) => {
-  const masks: StridedSliceMasks = {
-    beginMask: node.attrs.begin_mask as number,
-    endMask: node.attrs.end_mask as number,
-    ellipsisMask: node.attrs.ellipsis_mask as number,
-    newAxisMask: node.attrs.new_axis_mask as number,
-    shrinkAxisMask: node.attrs.shrink_axis_mask as number,
-  };
+  const masks = stridedSliceMasks(node.attrs);
   return (inputs) => {
     const x = arr(inputs[0]);
     const begin = vectorOf(arr(inputs[1]), "begin");

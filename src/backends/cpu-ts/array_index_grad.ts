@@ -2,7 +2,7 @@
 // UnsortedSegmentSum, ScatterNd.
 import { allocData, type DType, type TypedData } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
-import { intValues, planStridedSlice } from "../../framework/index_rules.js";
+import { intValues, planStridedSlice, stridedSliceMasks } from "../../framework/index_rules.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { shapeSize, shapeString } from "../../framework/tensor_shape.js";
 import { arr } from "../kernel.js";
@@ -49,13 +49,7 @@ function addRun(src: TypedData, from: number, dst: TypedData, to: number, n: num
 // zeros of the input's shape.
 
 cpuBackend.register("StridedSliceGrad", (node) => {
-  const masks = {
-    beginMask: node.attrs.begin_mask as number,
-    endMask: node.attrs.end_mask as number,
-    ellipsisMask: node.attrs.ellipsis_mask as number,
-    newAxisMask: node.attrs.new_axis_mask as number,
-    shrinkAxisMask: node.attrs.shrink_axis_mask as number,
-  };
+  const masks = stridedSliceMasks(node.attrs);
   return (inputs) => {
     const shape = vectorOf(arr(inputs[0]), "shape");
     const begin = vectorOf(arr(inputs[1]), "begin");

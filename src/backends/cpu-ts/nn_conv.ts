@@ -707,14 +707,15 @@ function checkNHWC(node: NodeInfo): void {
     throw new UnimplementedError(`${node.type} only supports the NHWC data format on CPU`);
 }
 
-cpuBackend.register("BiasAdd", (node) => {
+// BiasAddV1 is BiasAdd without data_format (always NHWC).
+cpuBackend.registerAll(["BiasAdd", "BiasAddV1"], (node) => {
   checkNHWC(node);
   return (inputs) => {
     const x = arr(inputs[0]);
     const bias = arr(inputs[1]);
     if (x.rank < 2)
       throw new InvalidArgumentError(
-        `BiasAdd: input must be at least 2-D, got ${shapeString(x.shape)}`,
+        `${node.type}: input must be at least 2-D, got ${shapeString(x.shape)}`,
       );
     const c = x.shape[x.rank - 1];
     if (bias.rank !== 1 || bias.size !== c) {

@@ -88,26 +88,3 @@ cpuBackend.register("LRNGrad", (node) => {
     return [new NDArray(x.dtype, x.shape, out)];
   };
 });
-
-// ---- BiasAddV1 ----
-
-cpuBackend.register("BiasAddV1", (node) => (inputs) => {
-  const x = arr(inputs[0]);
-  const bias = arr(inputs[1]);
-  if (x.rank < 2)
-    throw new InvalidArgumentError(
-      `${node.type}: input must be at least 2-D, got ${shapeString(x.shape)}`,
-    );
-  const c = x.shape[x.rank - 1];
-  if (bias.rank !== 1 || bias.size !== c)
-    throw new InvalidArgumentError(
-      `Must provide as many biases as the last dimension of the input tensor: ${shapeString(bias.shape)} vs. ${shapeString(x.shape)}`,
-    );
-  // Works for number and bigint (int64) data alike.
-  const src = x.data as unknown as number[];
-  const b = bias.data as unknown as number[];
-  const out = new NDArray(x.dtype, x.shape);
-  const o = out.data as unknown as number[];
-  for (let i = 0; i < x.size; i += c) for (let j = 0; j < c; j++) o[i + j] = src[i + j] + b[j];
-  return [out];
-});

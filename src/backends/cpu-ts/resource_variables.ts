@@ -5,7 +5,7 @@
 // Updates compute new buffers, never in place: values fetched earlier must not change.
 import type { DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError, NotFoundError, OutOfRangeError } from "../../framework/errors.js";
-import { intValues } from "../../framework/index_rules.js";
+import { intValues, stridedSliceMasks } from "../../framework/index_rules.js";
 import { NDArray } from "../../framework/ndarray.js";
 import type { TensorShape } from "../../framework/tensor_shape.js";
 import { shapeString } from "../../framework/tensor_shape.js";
@@ -198,13 +198,7 @@ for (const kind of ["Add", "Sub", "Update"] as const) {
 
 function sliceAssignKernel(outputsRef: boolean) {
   return (node: NodeInfo): Kernel => {
-    const masks = {
-      beginMask: node.attrs.begin_mask as number,
-      endMask: node.attrs.end_mask as number,
-      ellipsisMask: node.attrs.ellipsis_mask as number,
-      newAxisMask: node.attrs.new_axis_mask as number,
-      shrinkAxisMask: node.attrs.shrink_axis_mask as number,
-    };
+    const masks = stridedSliceMasks(node.attrs);
     return (inputs) => {
       const [begin, end, strides] = [1, 2, 3].map((i) => intValues(arr(inputs[i])));
       stridedSliceAssign(variableOf(inputs[0], "ref"), begin, end, strides, arr(inputs[4]), masks);
