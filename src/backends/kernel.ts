@@ -133,10 +133,24 @@ export interface KernelEnv {
   readonly intraOpParallelismThreads?: number;
   /** ConfigProto.fileAccess: which files ops may touch (undefined: all). Ask `checkPath`. */
   readonly files?: FilePolicy;
+  /**
+   * A function of the session graph's library, compiled once, to call from a kernel (a
+   * dataset's `map` function, a queue runner's body...). Each call runs the function's body in
+   * the calling run's context and resolves to its outputs; NotFoundError for an unknown name.
+   */
+  readonly instantiateFunction?: (name: string) => FunctionInstance;
 }
 
-/** Computes a node's outputs from its inputs. Compiled once per plan, called every run. */
-export type Kernel = (inputs: Value[]) => (Value | Dead)[];
+/** A callable graph function (see KernelEnv.instantiateFunction). */
+export type FunctionInstance = (args: readonly Value[]) => Promise<NDArray[]>;
+
+/**
+ * Computes a node's outputs from its inputs. Compiled once per plan, called every run. A kernel
+ * may return a promise (work done off the main thread, or a wait such as a dequeue from an empty
+ * queue) when `currentRun().mayAwait` (run_context.ts); the executor then awaits it, and other
+ * runs and the event loop proceed meanwhile. A waiting kernel listens to `currentRun().signal`.
+ */
+export type Kernel = (inputs: Value[]) => (Value | Dead)[] | Promise<(Value | Dead)[]>;
 /** Prepares a kernel for one node (reading its attrs once), so the hot loop does no lookups. */
 export type KernelFactory = (node: NodeInfo, env: KernelEnv) => Kernel;
 

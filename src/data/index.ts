@@ -1,4 +1,5 @@
-// Data loading: IDX files and MNIST-style datasets (Fashion-MNIST).
+// Data loading: IDX files and MNIST-style datasets (Fashion-MNIST), and tf.data.
+export * from "./dataset/api.js";
 export {
   DEFAULT_FASHION_MNIST_DIR,
   FASHION_MNIST_CLASSES,

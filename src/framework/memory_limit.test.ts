@@ -8,8 +8,8 @@ import {
   elementCount,
   MAX_STRING_ELEMENTS,
   resolveMemoryLimit,
-  withMemoryLimit,
 } from "./memory_limit.js";
+import { enterRun, leaveRun } from "./run_context.js";
 
 /**
  * Runs `make()`'s tensor in a fresh graph's session and expects a ResourceExhaustedError whose
@@ -222,14 +222,18 @@ describe("memory limit: the central check", () => {
       /type string: 268435464 bytes; a string tensor holds at most 33554432 elements/,
     );
   });
-  it("restores the outer limit after a run, even one that threw", () => {
+  it("uses the run's limit while it runs and the process's after", () => {
     const outer = currentMemoryLimit();
-    expect(() =>
-      withMemoryLimit(100, () => {
-        expect(currentMemoryLimit()).toBe(100);
-        allocData("float64", 100);
-      }),
-    ).toThrow(/800 bytes; more than the session's memory limit of 100 bytes/);
+    const signal = new AbortController().signal;
+    enterRun({ signal, mayAwait: true, memoryLimit: 100 });
+    try {
+      expect(currentMemoryLimit()).toBe(100);
+      expect(() => allocData("float64", 100)).toThrow(
+        /800 bytes; more than the session's memory limit of 100 bytes/,
+      );
+    } finally {
+      leaveRun();
+    }
     expect(currentMemoryLimit()).toBe(outer);
   });
   it("turns an allocation RangeError no check caught into ResourceExhaustedError (last resort)", () => {

@@ -20,9 +20,8 @@ export const MAX_TYPED_ARRAY_LENGTH: number = bufferConstants.MAX_LENGTH;
 export const MAX_STRING_ELEMENTS = 2 ** 25;
 
 /**
- * The limit of the session whose run is in progress. Kernels run synchronously inside
- * `Session.run`, so setting it for the duration of a run (withMemoryLimit) is enough for now;
- * once runs interleave (kernels awaiting), it must travel with the run's kernel environment.
+ * The limit of the session whose run is executing now (set by run_context.ts at the start of
+ * each synchronous slice of a run, so interleaved runs of different sessions each see their own).
  */
 let runLimit: number | undefined;
 /** Outside any run: the machine's free memory, read again before refusing (it may have grown). */
@@ -48,15 +47,9 @@ export function resolveMemoryLimit(requested: number | undefined): number {
   return Math.min(requested, free);
 }
 
-/** Runs `f` with `limit` as the memory limit of every allocation it makes (a session's run). */
-export function withMemoryLimit<T>(limit: number, f: () => T): T {
-  const outer = runLimit;
+/** Sets the limit of the run now executing (undefined: no run). Only run_context.ts calls it. */
+export function setRunMemoryLimit(limit: number | undefined): void {
   runLimit = limit;
-  try {
-    return f();
-  } finally {
-    runLimit = outer;
-  }
 }
 
 /** The memory limit allocations are checked against now, in bytes. */

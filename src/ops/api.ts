@@ -13,6 +13,8 @@ export * as savedModel from "../io/saved_model.js";
 export * as layers from "../layers/index.js";
 export * as losses from "../layers/losses.js";
 export * as metrics from "../layers/metrics.js";
+export * as summary from "../summary/index.js";
+export * from "../summary/top_level.js";
 export * as train from "../train/index.js";
 export * from "./array_extra.js";
 export * from "./array_index.js";
@@ -31,6 +33,8 @@ export {
 } from "./basic.js";
 export * from "./clip_ops.js";
 export { assert, case, cond, type WhileLoopOptions, whileLoop } from "./control_flow.js";
+export * from "./data_flow_ops.js";
+export * from "./dataset_ops.js";
 export * from "./function_ops.js";
 export {
   type FoldOptions,
@@ -51,6 +55,7 @@ export {
   saveV1,
   saveV2,
 } from "./io_ops.js";
+export * from "./io_readers.js";
 export * from "./linalg.js";
 export * from "./lookup.js";
 export * from "./math.js";
@@ -67,6 +72,7 @@ export * as random from "./ns_random.js";
 export * as sparse from "./ns_sparse.js";
 export * as strings from "./ns_strings.js";
 export { convertToTensor, type TensorLike } from "./op_builder.js";
+export * from "./parsing_csv.js";
 export * from "./parsing_ops.js";
 export * from "./random.js";
 export * from "./random_extra.js";

@@ -9,6 +9,7 @@ import {
   type Value,
   VariableRef,
 } from "../backends/kernel.js";
+import type { DType } from "../framework/dtypes.js";
 import {
   InternalError,
   InvalidArgumentError,
@@ -32,6 +33,30 @@ export interface RunStats {
   nodes: number;
   /** Largest total size of live intermediate buffers during the run, in bytes (fetched and fed values included). */
   peakLiveBytes: number;
+  /** Per device, per node timings and outputs (TF's StepStats), with RunOptions.traceLevel. */
+  devStats: DeviceStepStats[];
+}
+
+/** TF's DeviceStepStats: the nodes one device ran in a step. */
+export interface DeviceStepStats {
+  device: string;
+  nodeStats: NodeExecStats[];
+}
+
+/** TF's NodeExecStats, the parts tensorgraph fills. Times in microseconds. */
+export interface NodeExecStats {
+  nodeName: string;
+  opType: string;
+  /** The backend whose kernel ran it ("native", "cpu-ts"). */
+  backend: string;
+  /** Wall-clock start, in microseconds since the epoch. */
+  allStartMicros: number;
+  opStartRelMicros: number;
+  opEndRelMicros: number;
+  allEndRelMicros: number;
+  /** What TF's timeline shows as the node's label: "name = Op(inputs)". */
+  timelineLabel: string;
+  output: { slot: number; dtype: DType; shape: number[]; requestedBytes: number }[];
 }
 
 export function inputIsRef(op: Operation, index: number): boolean {

@@ -4,8 +4,10 @@ import { defaultBackends } from "../backends/registry.js";
 import type { DType } from "../framework/dtypes.js";
 import { UnimplementedError, ValueError } from "../framework/errors.js";
 import { type Graph, getDefaultGraph, type Operation, type Tensor } from "../framework/graph.js";
-import { resolveMemoryLimit, withMemoryLimit } from "../framework/memory_limit.js";
+import { resolveMemoryLimit } from "../framework/memory_limit.js";
 import { NDArray } from "../framework/ndarray.js";
+import { enterRun, leaveRun } from "../framework/run_context.js";
+import type { PassReport, RewriterConfig } from "../passes/rewriter_config.js";
 import { type Feeds, normalizeFeeds } from "./feeds.js";
 import { type Fetches, type FetchResult, flattenFetches } from "./fetches.js";
 import { compilePlan } from "./plan.js";
@@ -31,6 +33,8 @@ export interface ConfigProto {
    * and symbolic links; a refused access is a PermissionDeniedError naming the op and the path.
    */
   fileAccess?: FileAccess;
+  /** TF's GraphOptions: the switches of the graph passes run when a plan is compiled. */
+  graphOptions?: { rewriteOptions?: RewriterConfig };
 }
 
 export interface SessionOptions {
@@ -48,9 +52,13 @@ export interface RunOptions {
   timeoutInMs?: number;
   /** Filled with statistics of the run when given. */
   runMetadata?: RunMetadata;
+  /** "FULL_TRACE" (or SOFTWARE/HARDWARE) fills runMetadata.stepStats.devStats per node. */
+  traceLevel?: "NO_TRACE" | "SOFTWARE_TRACE" | "HARDWARE_TRACE" | "FULL_TRACE";
 }
 export interface RunMetadata {
   stepStats?: RunStats;
+  /** What the graph passes changed in the plan this run used (ConfigProto.graphOptions). */
+  optimizations?: readonly PassReport[];
 }
 
 /**
@@ -118,7 +126,16 @@ export class Session {
   }
 
   private execute(fetches: Fetches, feeds?: Feeds, options?: RunOptions): unknown {
-    return withMemoryLimit(this.memoryLimit, () => this.executeUnderLimit(fetches, feeds, options));
+    enterRun({
+      signal: new AbortController().signal,
+      mayAwait: false,
+      memoryLimit: this.memoryLimit,
+    });
+    try {
+      return this.executeUnderLimit(fetches, feeds, options);
+    } finally {
+      leaveRun();
+    }
   }
 
   private executeUnderLimit(fetches: Fetches, feeds?: Feeds, options?: RunOptions): unknown {
@@ -130,7 +147,7 @@ export class Session {
       flat.tensors,
       flat.ops,
     );
-    const stats = options?.runMetadata ? { nodes: 0, peakLiveBytes: 0 } : undefined;
+    const stats = options?.runMetadata ? { nodes: 0, peakLiveBytes: 0, devStats: [] } : undefined;
     const deadline =
       options?.timeoutInMs !== undefined ? performance.now() + options.timeoutInMs : undefined;
     const values = plan.execute(

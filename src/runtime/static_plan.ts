@@ -123,7 +123,7 @@ export class StaticPlan implements Plan {
       let outs: Value[];
       try {
         if (node.deref) for (const j of node.deref) inputs[j] = (inputs[j] as VariableRef).read();
-        outs = node.kernel(inputs) as Value[]; // no Switch here: never dead
+        outs = node.kernel(inputs) as Value[]; // no Switch here: never dead (interim: sync)
       } catch (e) {
         throw annotate(e, node.op);
       }
@@ -190,7 +190,7 @@ export class StaticPlan implements Plan {
       let outs: Value[];
       try {
         if (node.deref) for (const j of node.deref) inputs[j] = (inputs[j] as VariableRef).read();
-        outs = node.kernel(inputs) as Value[]; // no Switch here: never dead
+        outs = node.kernel(inputs) as Value[]; // no Switch here: never dead (interim: sync)
       } catch (e) {
         throw annotate(e, node.op);
       }

@@ -5,8 +5,10 @@ export {
   exportMetaGraph,
   type ImportMetaGraphOptions,
 } from "../io/meta_graph.js";
+export * from "../summary/train_exports.js";
 export { AdagradOptimizer, type AdagradOptions } from "./adagrad.js";
 export { AdamOptimizer, type AdamOptions } from "./adam.js";
+export * from "./coordinator.js";
 export * from "./example.js";
 export {
   assertGlobalStep,
@@ -17,6 +19,7 @@ export {
 } from "./global_step.js";
 export { GradientDescentOptimizer, type GradientDescentOptions } from "./gradient_descent.js";
 export { importMetaGraph } from "./import_meta_graph.js";
+export * from "./input.js";
 export {
   type ExponentialDecayOptions,
   exponentialDecay,
@@ -32,6 +35,7 @@ export {
   Optimizer,
   type OptimizerOptions,
 } from "./optimizer.js";
+export * from "./queue_runner.js";
 export { RMSPropOptimizer, type RMSPropOptions } from "./rmsprop.js";
 export {
   checkpointExists,

@@ -29,3 +29,8 @@ import "./sparse.js";
 import "./resource_variables.js";
 import "./function_ops.js";
 import "./parsing_ops.js";
+import "./summary.js";
+import "./data_flow.js";
+import "./io_readers.js";
+import "./dataset.js";
+import "./parsing_csv.js";

@@ -5,7 +5,7 @@ import type { DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { shapeString } from "../../framework/tensor_shape.js";
-import { arr } from "../kernel.js";
+import { arr, type Value } from "../kernel.js";
 import {
   type BigFn1,
   type BigFn2,
@@ -340,7 +340,7 @@ cpuBackend.register("EuclideanNorm", (node, env) => {
         : (a: number) => Math.trunc(Math.sqrt(a));
   return (inputs) => {
     const x = arr(inputs[0]);
-    const s = arr(sum([mapUnary(x, dtype, square), inputs[1]])[0] as NDArray);
+    const s = arr((sum([mapUnary(x, dtype, square), inputs[1]]) as Value[])[0]);
     return [mapUnary(s, dtype, root)];
   };
 });

@@ -1,0 +1,2 @@
+// Placeholder: filled in by the family that owns it.
+export {};
