@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -140,8 +141,44 @@ void check_mat(const Napi::Env& env, const tg::MatRef& r, int64_t rows, int64_t 
   if (r.off < 0 || last >= len) fail(env, std::string(what) + " matrix reaches past its array");
 }
 
+// ---- Asynchronous calls: matmulAsync/conv2dAsync check their arguments on the JS thread as
+// the synchronous forms do, then run the kernel on a libuv worker thread and resolve a promise.
+// The worker keeps the typed arrays alive; the caller must not touch them until it resolves.
+using Job = std::function<void()>;
+
+class AsyncJob : public Napi::AsyncWorker {
+ public:
+  AsyncJob(Napi::Env env, Job job, const Napi::CallbackInfo& info, std::initializer_list<size_t> arrays)
+      : Napi::AsyncWorker(env, "tensorgraph:kernel"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {
+    for (size_t i : arrays) keep_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
+  }
+  void Execute() override {
+    tg::set_background_thread(true);
+    try {
+      job_();
+    } catch (const std::exception& e) {
+      SetError(std::string("tensorgraph native: ") + e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ private:
+  Job job_;
+  Napi::Promise::Deferred deferred_;
+  std::vector<Napi::ObjectReference> keep_;
+};
+
+Napi::Value run_async(const Napi::CallbackInfo& info, Job job, std::initializer_list<size_t> arrays) {
+  auto* w = new AsyncJob(info.Env(), std::move(job), info, arrays);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
 // ---- matmul(A, B, C, aRefs, bRefs, m, n, k, threads): C[t] = A[t] x B[t] for each batch t ----
-Napi::Value MatMul(const Napi::CallbackInfo& info) {
+Job prepare_matmul(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   FloatArg A = float_arg(info, 0, "A"), B = float_arg(info, 1, "B"), C = float_arg(info, 2, "C");
   bool f64 = same_type(env, {&A, &B, &C});
@@ -158,12 +195,20 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
     check_mat(env, as[t], m, k, A.length, "A");
     check_mat(env, bs[t], k, n, B.length, "B");
   }
-  if (f64)
-    DISPATCH(batch_gemm, th, batch, as.data(), bs.data(), m, n, k, ptr<double>(A), ptr<double>(B), ptr<double>(C));
-  else
-    DISPATCH(batch_gemm, th, batch, as.data(), bs.data(), m, n, k, ptr<float>(A), ptr<float>(B), ptr<float>(C));
-  return env.Undefined();
+  return [=]() {
+    if (f64)
+      DISPATCH(batch_gemm, th, batch, as.data(), bs.data(), m, n, k, ptr<double>(A), ptr<double>(B), ptr<double>(C));
+    else
+      DISPATCH(batch_gemm, th, batch, as.data(), bs.data(), m, n, k, ptr<float>(A), ptr<float>(B), ptr<float>(C));
+  };
 }
+
+Napi::Value MatMul(const Napi::CallbackInfo& info) {
+  prepare_matmul(info)();
+  return info.Env().Undefined();
+}
+
+Napi::Value MatMulAsync(const Napi::CallbackInfo& info) { return run_async(info, prepare_matmul(info), {0, 1, 2}); }
 
 /** geom: Float64Array [n,h,w,c,kh,kw,oc,oh,ow,sh,sw,dh,dw,padTop,padLeft]. */
 tg::Geom geom_arg(const Napi::CallbackInfo& info, size_t i) {
@@ -181,7 +226,7 @@ tg::Geom geom_arg(const Napi::CallbackInfo& info, size_t i) {
 
 // ---- conv2d(kind, a, b, out, geom, threads): 0 forward (x, f -> y), 1 input grad (dy, f -> dx),
 // 2 filter grad (x, dy -> df) ----
-Napi::Value Conv2D(const Napi::CallbackInfo& info) {
+Job prepare_conv2d(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   int64_t kind = int_arg(info, 0, "kind", 0, 2);
   FloatArg a = float_arg(info, 1, "a"), b = float_arg(info, 2, "b"), o = float_arg(info, 3, "out");
@@ -192,19 +237,31 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
           fs = mul(env, {g.kh, g.kw, g.c, g.oc});
   if (kind == 0) {
     check_len(env, a, xs, "input"), check_len(env, b, fs, "filter"), check_len(env, o, ys, "output");
-    f64 ? DISPATCH(conv2d, th, g, ptr<double>(a), ptr<double>(b), ptr<double>(o))
-        : DISPATCH(conv2d, th, g, ptr<float>(a), ptr<float>(b), ptr<float>(o));
-  } else if (kind == 1) {
+    return [=]() {
+      f64 ? DISPATCH(conv2d, th, g, ptr<double>(a), ptr<double>(b), ptr<double>(o))
+          : DISPATCH(conv2d, th, g, ptr<float>(a), ptr<float>(b), ptr<float>(o));
+    };
+  }
+  if (kind == 1) {
     check_len(env, a, ys, "out_backprop"), check_len(env, b, fs, "filter"), check_len(env, o, xs, "input grad");
-    f64 ? DISPATCH(conv2d_back_input, th, g, ptr<double>(a), ptr<double>(b), ptr<double>(o))
-        : DISPATCH(conv2d_back_input, th, g, ptr<float>(a), ptr<float>(b), ptr<float>(o));
-  } else {
-    check_len(env, a, xs, "input"), check_len(env, b, ys, "out_backprop"), check_len(env, o, fs, "filter grad");
+    return [=]() {
+      f64 ? DISPATCH(conv2d_back_input, th, g, ptr<double>(a), ptr<double>(b), ptr<double>(o))
+          : DISPATCH(conv2d_back_input, th, g, ptr<float>(a), ptr<float>(b), ptr<float>(o));
+    };
+  }
+  check_len(env, a, xs, "input"), check_len(env, b, ys, "out_backprop"), check_len(env, o, fs, "filter grad");
+  return [=]() {
     f64 ? DISPATCH(conv2d_back_filter, th, g, ptr<double>(a), ptr<double>(b), ptr<double>(o))
         : DISPATCH(conv2d_back_filter, th, g, ptr<float>(a), ptr<float>(b), ptr<float>(o));
-  }
-  return env.Undefined();
+  };
 }
+
+Napi::Value Conv2D(const Napi::CallbackInfo& info) {
+  prepare_conv2d(info)();
+  return info.Env().Undefined();
+}
+
+Napi::Value Conv2DAsync(const Napi::CallbackInfo& info) { return run_async(info, prepare_conv2d(info), {1, 2, 3}); }
 
 // ---- pool(kind, x, dy, out, geom, threads): 0 max (x -> y), 1 max grad (x, dy -> dx),
 // 2 avg (x -> y), 3 avg grad (dy -> dx; x unused, pass dy) ----
@@ -472,6 +529,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   g_avx2 = cpu_has_avx2_fma() && !(force && std::strcmp(force, "baseline") == 0);
   exports.Set("matmul", Napi::Function::New(env, MatMul));
   exports.Set("conv2d", Napi::Function::New(env, Conv2D));
+  exports.Set("matmulAsync", Napi::Function::New(env, MatMulAsync));
+  exports.Set("conv2dAsync", Napi::Function::New(env, Conv2DAsync));
   exports.Set("pool", Napi::Function::New(env, Pool));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));

@@ -12,6 +12,7 @@ namespace tg {
 namespace {
 
 constexpr int kMaxThreads = 64;
+thread_local bool t_background = false;
 
 class Pool {
  public:
@@ -37,7 +38,17 @@ class Pool {
       fn(0);
       return;
     }
-    std::lock_guard<std::mutex> serial(run_mu_);  // one parallel region at a time
+    // One parallel region at a time. A region started while another holds the team: on a
+    // background thread it waits; on the JS thread its parts run here, in turn (each part is
+    // independent of the others, so the result is the same).
+    std::unique_lock<std::mutex> serial(run_mu_, std::try_to_lock);
+    if (!serial.owns_lock()) {
+      if (!t_background) {
+        for (int t = 0; t < n; t++) fn(t);
+        return;
+      }
+      serial.lock();
+    }
     ensure(n - 1);
     pending_.store(n - 1);
     {
@@ -109,6 +120,7 @@ Pool& pool() {
 void parallel_run(int n, const std::function<void(int)>& fn) { pool().run(n, fn); }
 int hardware_threads() { return pool().hw(); }
 int max_threads() { return kMaxThreads; }
+void set_background_thread(bool background) { t_background = background; }
 
 }  // namespace tg
 

@@ -12,6 +12,12 @@ void parallel_run(int n, const std::function<void(int)>& fn);
 int hardware_threads();
 /** The largest team parallel_run will use. */
 int max_threads();
+/**
+ * Marks the calling thread as a background (libuv worker) thread: its parallel regions wait for
+ * the team when another region holds it. A foreground (JavaScript) thread never waits: it runs
+ * its region's parts itself, one after another, so the event loop is never blocked on the pool.
+ */
+void set_background_thread(bool background);
 }  // namespace tg
 
 namespace tg {

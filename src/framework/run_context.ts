@@ -26,14 +26,19 @@ export function currentRun(): RunContext | undefined {
   return current;
 }
 
-/** Called by the executor at the start of each synchronous slice of a run. */
-export function enterRun(run: RunContext): void {
+/**
+ * Called by the executor at the start of each synchronous slice of a run; returns the context it
+ * replaces (a function's run nested in a kernel's call replaces its caller's), for `leaveRun`.
+ */
+export function enterRun(run: RunContext): RunContext | undefined {
+  const previous = current;
   current = run;
   setRunMemoryLimit(run.memoryLimit);
+  return previous;
 }
 
-/** Called by the executor when a slice ends (it awaits, or the run is over). */
-export function leaveRun(): void {
-  current = undefined;
-  setRunMemoryLimit(undefined);
+/** Called by the executor when a slice ends (it awaits, or the run is over): restores `previous`. */
+export function leaveRun(previous?: RunContext): void {
+  current = previous;
+  setRunMemoryLimit(previous?.memoryLimit);
 }

@@ -3,11 +3,22 @@
 // a dead input does not run and passes deadness on; Merge forwards its first live input; Enter
 // moves a value into a child frame (loop), NextIteration into the next iteration, Exit back to
 // the parent frame. Nodes run when their inputs for their (frame, iteration) have arrived.
+import { inFlightIdle, inFlightSettled } from "../backends/in_flight.js";
 import { DEAD, type Dead, type Kernel, type Value, type VariableRef } from "../backends/kernel.js";
-import { DeadlineExceededError, InvalidArgumentError } from "../framework/errors.js";
+import { InvalidArgumentError } from "../framework/errors.js";
 import type { Operation, Tensor } from "../framework/graph.js";
 import { NDArray } from "../framework/ndarray.js";
-import { annotate, fetchedValue, inputIsRef, type Plan, type RunStats } from "./plan_support.js";
+import { enterRun, leaveRun } from "../framework/run_context.js";
+import {
+  annotate,
+  cannotAwait,
+  fetchedValue,
+  inputIsRef,
+  kernelBackend,
+  LiveBytes,
+  type Plan,
+} from "./plan_support.js";
+import { isPending, pause, type RunState, sliceOver } from "./run_state.js";
 
 type Token = Value | Dead;
 /** What a control edge delivers when its source ran (any non-dead token does). */
@@ -34,6 +45,8 @@ interface DNode {
   readonly numControls: number;
   /** Input positions whose ref value is read (a ref tensor into a non-ref argument). */
   readonly deref: readonly number[];
+  /** The op may update its inputs in place (a stateful op, or one writing a variable). */
+  readonly retainsInputs: boolean;
   /** Per output: where it goes. */
   readonly outEdges: Edge[][];
   readonly controlEdges: Edge[];
@@ -107,6 +120,7 @@ export class DataflowPlan implements Plan {
       numInputs: op.inputs.length,
       numControls: 0,
       deref: op.inputs.flatMap((t, j) => (t.isRef && !inputIsRef(op, j) ? [j] : [])),
+      retainsInputs: op.def.isStateful || op.def.inputs.some((a) => a.isRef),
       outEdges: op.outputs.map(() => []),
       controlEdges: [],
       frameName: (op.attrs.frame_name as string) ?? "",
@@ -142,7 +156,8 @@ export class DataflowPlan implements Plan {
     return this.nodes.length;
   }
 
-  execute(feedValues: readonly NDArray[], stats?: RunStats, deadline?: number): NDArray[] {
+  execute(feedValues: readonly Value[], st: RunState): NDArray[] | Promise<NDArray[]> {
+    const live = st.stats ? new LiveBytes(st.stats) : null;
     const root = new Frame(null, 0);
     const queue: Task[] = [];
     const fetched = new Map<string, Token>();
@@ -239,37 +254,50 @@ export class DataflowPlan implements Plan {
       for (const e of n.outEdges[output]) deliver(e, v, f, it);
     };
 
-    const fire = (task: Task): void => {
+    /** Starts a node: its outputs, or a promise of them when its kernel awaits. */
+    const start = (task: Task): Token[] | Promise<Token[]> => {
+      const n = this.nodes[task.node];
+      const s = task.frame.iterations.get(task.iter)!.get(task.node)!;
+      const inputs = s.inputs;
+      if (n.kind === Kind.Merge) {
+        const live = inputs.findIndex((x) => x !== undefined && x !== DEAD);
+        return live < 0 || s.dead
+          ? [DEAD, DEAD]
+          : [inputs[live]!, new NDArray("int32", [], Int32Array.of(live))];
+      }
+      if (s.dead || inputs.some((x) => x === DEAD)) return n.op.outputs.map(() => DEAD);
+      const args = inputs as Value[];
+      try {
+        for (const j of n.deref) args[j] = (args[j] as VariableRef).read();
+        const outs = n.kernel(args);
+        if (isPending(outs)) {
+          return outs.catch((e: unknown) => {
+            throw annotate(e, n.op);
+          });
+        }
+        return outs;
+      } catch (e) {
+        throw annotate(e, n.op);
+      }
+    };
+
+    /** Finishes a node that ran (or was skipped): releases its inputs, sends its outputs. */
+    const finish = (task: Task, outs: Token[], started: number): void => {
       const n = this.nodes[task.node];
       const iteration = task.frame.iterations.get(task.iter)!;
       const s = iteration.get(task.node)!;
       const inputs = s.inputs;
-      let outs: Token[];
-      if (n.kind === Kind.Merge) {
-        const live = inputs.findIndex((x) => x !== undefined && x !== DEAD);
-        outs =
-          live < 0 || s.dead
-            ? [DEAD, DEAD]
-            : [inputs[live]!, new NDArray("int32", [], Int32Array.of(live))];
-      } else if (s.dead || inputs.some((x) => x === DEAD)) {
-        outs = n.op.outputs.map(() => DEAD);
-      } else {
-        const args = inputs as Value[];
-        try {
-          for (const j of n.deref) args[j] = (args[j] as VariableRef).read();
-          outs = n.kernel(args) as Token[]; // interim: sync
-        } catch (e) {
-          throw annotate(e, n.op);
-        }
-        if (stats) stats.nodes++;
+      // A control edge carries deadness only: an op that did not run makes its dependents dead.
+      const ran =
+        n.kind === Kind.Merge ? outs[0] !== DEAD : !s.dead && !inputs.some((x) => x === DEAD);
+      if (live && ran && n.kind !== Kind.Merge) {
+        live.stats.nodes++;
+        if (st.trace) live.trace(n.op, kernelBackend(n.kernel), started, outs);
       }
       // Release the inputs; a Merge keeps its (empty) record so late arrivals are ignored.
       if (n.kind === Kind.Merge) inputs.fill(undefined);
       else iteration.delete(task.node);
       for (let j = 0; j < outs.length; j++) send(task.node, j, outs[j], task.frame, task.iter);
-      // A control edge carries deadness only: an op that did not run makes its dependents dead.
-      const ran =
-        n.kind === Kind.Merge ? outs[0] !== DEAD : !s.dead && !inputs.some((x) => x === DEAD);
       for (const e of n.controlEdges) deliver(e, ran ? CONTROL_LIVE : DEAD, task.frame, task.iter);
     };
 
@@ -280,19 +308,72 @@ export class DataflowPlan implements Plan {
       stateOf(root, 0, s).fired = true;
       queue.push({ node: s, frame: root, iter: 0 });
     }
-    let steps = 0;
-    for (let head = 0; head < queue.length; head++) {
-      fire(queue[head]);
-      if (head > 4096) {
-        queue.splice(0, head + 1);
-        head = -1;
+
+    let head = 0;
+    let pending: Promise<unknown> | null = null;
+    let pendingTask: Task | null = null;
+    let pendingStart = 0;
+    /** Runs ready nodes until none is left (true) or the run must pause (false). */
+    const advance = (): boolean => {
+      while (head < queue.length) {
+        const task = queue[head++];
+        const n = this.nodes[task.node];
+        if (n.retainsInputs && st.ctx.mayAwait && !inFlightIdle()) {
+          head--;
+          pending = inFlightSettled();
+          pendingTask = null;
+          return false;
+        }
+        const started = st.trace ? performance.now() : 0;
+        const outs = start(task);
+        if (isPending(outs)) {
+          pending = outs;
+          pendingTask = task;
+          pendingStart = started;
+          return false;
+        }
+        finish(task, outs, started);
+        if (head > 4096) {
+          queue.splice(0, head);
+          head = 0;
+        }
+        if ((head & 15) === 0 && sliceOver(st)) return false;
       }
-      if (deadline !== undefined && (++steps & 63) === 0 && performance.now() > deadline) {
-        throw new DeadlineExceededError(
-          "Timed out: the run took longer than RunOptions.timeoutInMs",
-        );
+      return true;
+    };
+
+    const resume = async (): Promise<NDArray[]> => {
+      for (;;) {
+        const outs = await pause(st, pending);
+        const previous = enterRun(st.ctx);
+        try {
+          if (pendingTask) finish(pendingTask, outs as Token[], pendingStart);
+          pending = null;
+          pendingTask = null;
+          if (advance()) return this.results(fetched, feedValues);
+        } finally {
+          leaveRun(previous);
+        }
       }
+    };
+
+    const previous = enterRun(st.ctx);
+    let done: boolean;
+    try {
+      done = advance();
+    } finally {
+      leaveRun(previous);
     }
+    if (done) return this.results(fetched, feedValues);
+    if (!st.ctx.mayAwait) {
+      const t = pendingTask as Task | null;
+      throw cannotAwait(t ? this.nodes[t.node].op : undefined);
+    }
+    return resume();
+  }
+
+  /** The fetched values once the run is over. */
+  private results(fetched: Map<string, Token>, feedValues: readonly Value[]): NDArray[] {
     return this.fetchFrom.map((f, i) => {
       const v = "feed" in f ? feedValues[f.feed] : fetched.get(`${f.node}:${f.output}`);
       if (v === undefined || v === DEAD) {

@@ -4,13 +4,15 @@
 import { markEscaped } from "../backends/buffer_pool.js";
 import {
   type Backend,
+  type Dead,
   type Kernel,
   type KernelEnv,
   type Value,
   VariableRef,
 } from "../backends/kernel.js";
-import type { DType } from "../framework/dtypes.js";
+import { DTYPE_BYTES, type DType } from "../framework/dtypes.js";
 import {
+  FailedPreconditionError,
   InternalError,
   InvalidArgumentError,
   OpError,
@@ -19,13 +21,20 @@ import {
 } from "../framework/errors.js";
 import type { Operation } from "../framework/graph.js";
 import { NDArray } from "../framework/ndarray.js";
+import type { PassReport } from "../passes/rewriter_config.js";
+import type { RunState } from "./run_state.js";
 
 /** A compiled (feeds, fetches) signature, ready to run many times. */
 export interface Plan {
-  /** Runs the plan; returns the fetched values (refs read). */
-  execute(feedValues: readonly NDArray[], stats?: RunStats, deadline?: number): NDArray[];
+  /**
+   * Runs the plan; returns the fetched values (refs read): synchronously when nothing awaited,
+   * else a promise (see run_state.ts).
+   */
+  execute(feedValues: readonly Value[], st: RunState): NDArray[] | Promise<NDArray[]>;
   /** Number of nodes in the plan. */
   readonly size: number;
+  /** What the graph passes changed when the plan was compiled. */
+  readonly passReport?: readonly PassReport[];
 }
 
 export interface RunStats {
@@ -73,12 +82,16 @@ export function inputIsRef(op: Operation, index: number): boolean {
   return false;
 }
 
+/** The backend each plan kernel came from (for traces). */
+const backendOfKernel = new WeakMap<Kernel, string>();
+export const kernelBackend = (k: Kernel): string => backendOfKernel.get(k) ?? "unknown";
+
 export function makeKernel(op: Operation, backends: readonly Backend[], env: KernelEnv): Kernel {
   for (const b of backends) {
     const factory = b.get(op.type);
     if (!factory) continue;
     try {
-      return factory(
+      const kernel = factory(
         {
           name: op.name,
           type: op.type,
@@ -88,6 +101,8 @@ export function makeKernel(op: Operation, backends: readonly Backend[], env: Ker
         },
         env,
       );
+      backendOfKernel.set(kernel, b.name);
+      return kernel;
     } catch (e) {
       throw annotate(e, op);
     }
@@ -135,3 +150,70 @@ export function fetchedValue(v: Value): NDArray {
     `Cannot fetch a ${v.kind} resource handle ('${v.name}'): fetch a tensor computed from it`,
   );
 }
+
+/** A kernel returned a promise in a run that cannot await (Session.runSync). */
+export function cannotAwait(op: Operation | undefined): FailedPreconditionError {
+  const what = op ? `op '${op.name}' (${op.type})` : "an op";
+  return new FailedPreconditionError(
+    `${what} waits (a blocking or asynchronous kernel): run it with Session.run, not runSync`,
+    op?.name,
+  );
+}
+
+const bytesOf = (v: NDArray): number => v.size * DTYPE_BYTES[v.dtype];
+
+/**
+ * Per-run statistics: live bytes (each buffer once, however many slots share it), their peak,
+ * and with tracing each node's NodeExecStats.
+ */
+export class LiveBytes {
+  private readonly refs = new Map<unknown, number>();
+  private live = 0;
+  private nodeStats: NodeExecStats[] | null = null;
+  constructor(readonly stats: RunStats) {}
+  hold(v: Value | Dead | undefined): void {
+    if (!(v instanceof NDArray)) return;
+    const n = this.refs.get(v.data) ?? 0;
+    this.refs.set(v.data, n + 1);
+    if (n === 0) this.live += bytesOf(v);
+  }
+  drop(v: Value | Dead | undefined): void {
+    if (!(v instanceof NDArray)) return;
+    const n = this.refs.get(v.data);
+    if (n === undefined) return;
+    if (n === 1) {
+      this.refs.delete(v.data);
+      this.live -= bytesOf(v);
+    } else this.refs.set(v.data, n - 1);
+  }
+  peak(): void {
+    if (this.live > this.stats.peakLiveBytes) this.stats.peakLiveBytes = this.live;
+  }
+  /** Records a node that ran from `started` (performance.now()) until now. */
+  trace(op: Operation, backend: string, started: number, outs: readonly (Value | Dead)[]): void {
+    if (!this.nodeStats) {
+      let dev = this.stats.devStats.find((d) => d.device === CPU_DEVICE);
+      if (!dev) this.stats.devStats.push((dev = { device: CPU_DEVICE, nodeStats: [] }));
+      this.nodeStats = dev.nodeStats;
+    }
+    const dur = Math.round((performance.now() - started) * 1000);
+    this.nodeStats.push({
+      nodeName: op.name,
+      opType: op.type,
+      backend,
+      allStartMicros: Math.round((performance.timeOrigin + started) * 1000),
+      opStartRelMicros: 0,
+      opEndRelMicros: dur,
+      allEndRelMicros: dur,
+      timelineLabel: `${op.name} = ${op.type}(${op.inputs.map((t) => t.name).join(", ")})`,
+      output: outs.flatMap((v, slot) =>
+        v instanceof NDArray
+          ? [{ slot, dtype: v.dtype, shape: [...v.shape], requestedBytes: bytesOf(v) }]
+          : [],
+      ),
+    });
+  }
+}
+
+/** The device name tensorgraph's in-process runs report (TF's for the first CPU). */
+export const CPU_DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0";

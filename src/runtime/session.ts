@@ -1,17 +1,30 @@
 import { type FileAccess, FilePolicy } from "../backends/file_policy.js";
-import { type Backend, type KernelEnv, VariableRef } from "../backends/kernel.js";
+import {
+  type Backend,
+  type FunctionInstance,
+  type KernelEnv,
+  VariableRef,
+} from "../backends/kernel.js";
 import { defaultBackends } from "../backends/registry.js";
 import type { DType } from "../framework/dtypes.js";
-import { UnimplementedError, ValueError } from "../framework/errors.js";
-import { type Graph, getDefaultGraph, type Operation, type Tensor } from "../framework/graph.js";
+import {
+  CancelledError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnimplementedError,
+  ValueError,
+} from "../framework/errors.js";
+import { Graph, getDefaultGraph, type Operation, type Tensor } from "../framework/graph.js";
 import { resolveMemoryLimit } from "../framework/memory_limit.js";
 import { NDArray } from "../framework/ndarray.js";
-import { enterRun, leaveRun } from "../framework/run_context.js";
+import { currentRun } from "../framework/run_context.js";
+import { TensorShape } from "../framework/tensor_shape.js";
 import type { PassReport, RewriterConfig } from "../passes/rewriter_config.js";
 import { type Feeds, normalizeFeeds } from "./feeds.js";
 import { type Fetches, type FetchResult, flattenFetches } from "./fetches.js";
 import { compilePlan } from "./plan.js";
 import type { Plan, RunStats } from "./plan_support.js";
+import { deadlineError, isPending, newRunState } from "./run_state.js";
 
 /** TensorFlow's ConfigProto, the parts tensorgraph uses. */
 export interface ConfigProto {
@@ -63,7 +76,10 @@ export interface RunMetadata {
 
 /**
  * Runs a graph. A session owns the values of the graph's variables (two sessions on one graph
- * have independent values) and caches one compiled plan per distinct (feeds, fetches).
+ * have independent values) and caches one compiled plan per distinct (feeds, fetches). Runs may
+ * be in flight together: each computes between awaits (kernels off the main thread, waits of
+ * blocking ops, turns of the event loop after a couple of milliseconds), and every op runs whole
+ * before another starts, so each op sees a consistent state of the variables.
  */
 export class Session {
   readonly graph: Graph;
@@ -72,9 +88,13 @@ export class Session {
   private readonly backends: Backend[];
   private readonly plans = new Map<string, Plan>();
   private readonly variables = new Map<string, VariableRef>();
+  private readonly functions = new Map<string, FunctionInstance>();
   private readonly env: KernelEnv;
   /** Bytes one tensor may take in this session's runs (ConfigProto.memoryLimitBytes). */
   private readonly memoryLimit: number;
+  /** Runs in flight (aborted by close), and the session's own lifetime (for work between runs). */
+  private readonly inFlight = new Set<AbortController>();
+  private readonly lifetime = new AbortController();
   private closed = false;
 
   constructor(options: SessionOptions = {}) {
@@ -98,6 +118,7 @@ export class Session {
         if (!v) variables.set(name, (v = new VariableRef(name, dtype, shape)));
         return v;
       },
+      instantiateFunction: (name: string) => this.instantiateFunction(name),
     };
   }
 
@@ -113,32 +134,27 @@ export class Session {
    */
   run<F extends Fetches>(fetches: F, feeds?: Feeds, options?: RunOptions): Promise<FetchResult<F>> {
     try {
-      const result: unknown = this.execute(fetches, feeds, options);
-      return Promise.resolve(result as never);
+      const result = this.execute(fetches, feeds, options, true);
+      return (isPending(result) ? result : Promise.resolve(result)) as Promise<FetchResult<F>>;
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** `run` without the promise, for callers that need no asynchrony. */
+  /**
+   * `run` without the promise, for callers that need no asynchrony. Kernels run on the calling
+   * thread; a graph with an op that waits (a queue's dequeue...) is a FailedPreconditionError.
+   */
   runSync<F extends Fetches>(fetches: F, feeds?: Feeds, options?: RunOptions): FetchResult<F> {
-    return this.execute(fetches, feeds, options) as FetchResult<F>;
+    return this.execute(fetches, feeds, options, false) as FetchResult<F>;
   }
 
-  private execute(fetches: Fetches, feeds?: Feeds, options?: RunOptions): unknown {
-    enterRun({
-      signal: new AbortController().signal,
-      mayAwait: false,
-      memoryLimit: this.memoryLimit,
-    });
-    try {
-      return this.executeUnderLimit(fetches, feeds, options);
-    } finally {
-      leaveRun();
-    }
-  }
-
-  private executeUnderLimit(fetches: Fetches, feeds?: Feeds, options?: RunOptions): unknown {
+  private execute(
+    fetches: Fetches,
+    feeds: Feeds | undefined,
+    options: RunOptions | undefined,
+    mayAwait: boolean,
+  ): unknown {
     if (this.closed) throw new ValueError("Attempted to use a closed Session.");
     const flat = flattenFetches(this.graph, fetches);
     const feedPairs = normalizeFeeds(this.graph, feeds);
@@ -147,17 +163,52 @@ export class Session {
       flat.tensors,
       flat.ops,
     );
-    const stats = options?.runMetadata ? { nodes: 0, peakLiveBytes: 0, devStats: [] } : undefined;
-    const deadline =
-      options?.timeoutInMs !== undefined ? performance.now() + options.timeoutInMs : undefined;
-    const values = plan.execute(
-      feedPairs.map(([, v]) => v),
-      stats,
-      deadline,
+    const metadata = options?.runMetadata;
+    const stats: RunStats | undefined = metadata
+      ? { nodes: 0, peakLiveBytes: 0, devStats: [] }
+      : undefined;
+    const timeout = options?.timeoutInMs;
+    const controller = new AbortController();
+    const st = newRunState(
+      { signal: controller.signal, mayAwait, memoryLimit: this.memoryLimit },
+      {
+        deadline: timeout !== undefined ? performance.now() + timeout : undefined,
+        stats,
+        trace: (options?.traceLevel ?? "NO_TRACE") !== "NO_TRACE",
+      },
     );
-    if (options?.runMetadata) options.runMetadata.stepStats = stats;
-    this.copyVariableAliases(values);
-    return flat.rebuild(values);
+    const finish = (values: NDArray[]): unknown => {
+      if (metadata) {
+        metadata.stepStats = stats;
+        if (plan.passReport) metadata.optimizations = plan.passReport;
+      }
+      this.copyVariableAliases(values);
+      return flat.rebuild(values);
+    };
+    this.inFlight.add(controller);
+    let values: NDArray[] | Promise<NDArray[]>;
+    try {
+      values = plan.execute(
+        feedPairs.map(([, v]) => v),
+        st,
+      );
+    } catch (e) {
+      this.inFlight.delete(controller);
+      throw e;
+    }
+    if (!isPending(values)) {
+      this.inFlight.delete(controller);
+      return finish(values);
+    }
+    // The run goes on asynchronously: its deadline now also fires while it waits.
+    const timer =
+      timeout !== undefined
+        ? setTimeout(() => controller.abort(deadlineError()), Math.max(0, timeout))
+        : undefined;
+    return values.then(finish).finally(() => {
+      clearTimeout(timer);
+      this.inFlight.delete(controller);
+    });
   }
 
   private planFor(feeds: Tensor[], fetchTensors: Tensor[], targets: readonly Operation[]): Plan {
@@ -171,6 +222,49 @@ export class Session {
     return plan;
   }
 
+  /**
+   * A function of the graph's library as a callable (KernelEnv.instantiateFunction): its body is
+   * compiled once into a plan of a small graph that calls it; each call runs that plan in the
+   * calling run's context (or, between runs, the session's).
+   */
+  private instantiateFunction(name: string): FunctionInstance {
+    const known = this.functions.get(name);
+    if (known) return known;
+    const opDef = this.graph.library.opDef(name);
+    if (!opDef) {
+      throw new NotFoundError(`Function '${name}' is not in the graph's function library`);
+    }
+    const g = new Graph();
+    g.library.addAll(this.graph.library);
+    const args = opDef.inputs.map(
+      (a) =>
+        g.createOp("Placeholder", [], { dtype: a.type as DType, shape: TensorShape.unknown() })
+          .outputs[0],
+    );
+    const call = g.createOp(name, args, {}, name);
+    const plan = compilePlan(args, call.outputs, [call], this.backends, this.env);
+    const instance: FunctionInstance = (values) => {
+      if (values.length !== args.length) {
+        return Promise.reject(
+          new InvalidArgumentError(
+            `Function '${name}' takes ${args.length} argument(s), got ${values.length}`,
+          ),
+        );
+      }
+      const ctx = currentRun() ?? {
+        signal: this.lifetime.signal,
+        mayAwait: true,
+        memoryLimit: this.memoryLimit,
+      };
+      try {
+        return Promise.resolve(plan.execute(values, newRunState(ctx)));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    };
+    this.functions.set(name, instance);
+    return instance;
+  }
   /**
    * A fetched value that is a variable's own buffer is copied: kernels may later update that
    * buffer in place (the native Apply ops do), and what a run returned must not change.
@@ -196,9 +290,19 @@ export class Session {
     return this.variables.get(name);
   }
 
-  /** Releases the session's variables and plans; running it afterwards is an error. */
+  /**
+   * Releases the session's variables, resources and plans; running it afterwards is an error.
+   * Runs still in flight fail with CancelledError (their buffers are dropped).
+   */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    const cancelled = () =>
+      new CancelledError("The session was closed while the run was in flight");
+    for (const c of this.inFlight) c.abort(cancelled());
+    this.inFlight.clear();
+    this.lifetime.abort(cancelled());
+    this.functions.clear();
     this.plans.clear();
     this.variables.clear();
     this.env.resources.clear();

@@ -1,10 +1,19 @@
 import { giveBack, isPooled, markEscaped } from "../backends/buffer_pool.js";
+import { inFlightIdle, inFlightSettled } from "../backends/in_flight.js";
 import type { Kernel, Value, VariableRef } from "../backends/kernel.js";
-import { DTYPE_BYTES } from "../framework/dtypes.js";
-import { DeadlineExceededError } from "../framework/errors.js";
 import type { Operation, Tensor } from "../framework/graph.js";
 import { NDArray } from "../framework/ndarray.js";
-import { annotate, fetchedValue, inputIsRef, type Plan, type RunStats } from "./plan_support.js";
+import { enterRun, leaveRun } from "../framework/run_context.js";
+import {
+  annotate,
+  cannotAwait,
+  fetchedValue,
+  inputIsRef,
+  kernelBackend,
+  LiveBytes,
+  type Plan,
+} from "./plan_support.js";
+import { isPending, pause, type RunState, sliceOver } from "./run_state.js";
 
 /** One step of a plan: a kernel and where its inputs come from and its outputs go. */
 interface PlanNode {
@@ -96,120 +105,168 @@ export class StaticPlan implements Plan {
     return this.nodes.length;
   }
 
-  /** Runs the plan; returns the fetched values (refs read). */
-  execute(feedValues: readonly NDArray[], stats?: RunStats, deadline?: number): NDArray[] {
-    const slots: (Value | undefined)[] = new Array(this.numSlots);
-    for (let i = 0; i < feedValues.length; i++) slots[this.feedSlots[i]] = feedValues[i];
-    if (stats) this.executeCounting(slots, stats, deadline);
-    else this.executeFast(slots, deadline);
-    const out: NDArray[] = new Array(this.fetchSlots.length);
-    for (let i = 0; i < out.length; i++) {
-      out[i] = fetchedValue(slots[this.fetchSlots[i]]!);
+  /**
+   * Runs the plan; returns the fetched values (refs read). Synchronously when no kernel awaits
+   * and the run is short; otherwise a promise, the run going on between the event loop's turns.
+   */
+  execute(feedValues: readonly Value[], st: RunState): NDArray[] | Promise<NDArray[]> {
+    const ex: Exec = {
+      st,
+      slots: new Array(this.numSlots),
+      holders: new Map(),
+      live: st.stats ? new LiveBytes(st.stats) : null,
+      next: 0,
+      pending: null,
+      pendingNode: -1,
+      pendingInputs: [],
+      pendingStart: 0,
+    };
+    for (let i = 0; i < feedValues.length; i++) ex.slots[this.feedSlots[i]] = feedValues[i];
+    if (ex.live) for (const v of ex.slots) ex.live.hold(v);
+    const previous = enterRun(st.ctx);
+    let done: boolean;
+    try {
+      done = this.advance(ex);
+    } finally {
+      leaveRun(previous);
     }
-    return out;
+    if (done) return this.finish(ex);
+    if (!st.ctx.mayAwait) throw cannotAwait(this.nodes[ex.pendingNode]?.op);
+    return this.resume(ex);
   }
 
-  private executeFast(slots: (Value | undefined)[], deadline?: number): void {
+  /** The rest of a run that paused: await, re-enter the run, go on. */
+  private async resume(ex: Exec): Promise<NDArray[]> {
+    for (;;) {
+      const outs = await pause(ex.st, ex.pending);
+      const previous = enterRun(ex.st.ctx);
+      try {
+        if (ex.pendingNode >= 0) {
+          this.complete(ex, ex.pendingNode, ex.pendingInputs, outs as Value[], ex.pendingStart);
+        }
+        ex.pending = null;
+        ex.pendingNode = -1;
+        if (this.advance(ex)) return this.finish(ex);
+      } finally {
+        leaveRun(previous);
+      }
+    }
+  }
+
+  /**
+   * Runs nodes from `ex.next` until the end (true) or until the run must pause (false): a kernel
+   * returned a promise, an op that updates buffers in place must wait for kernels still reading
+   * off the main thread, or the slice has run long enough to yield.
+   */
+  private advance(ex: Exec): boolean {
     const nodes = this.nodes;
+    const st = ex.st;
+    while (ex.next < nodes.length) {
+      const i = ex.next;
+      const node = nodes[i];
+      if (node.retainsInputs && st.ctx.mayAwait && !inFlightIdle()) {
+        ex.pending = inFlightSettled();
+        ex.pendingNode = -1;
+        return false;
+      }
+      const ins = node.inputSlots;
+      const inputs: Value[] = new Array(ins.length);
+      for (let j = 0; j < ins.length; j++) inputs[j] = ex.slots[ins[j]]!;
+      const started = st.trace ? performance.now() : 0;
+      let outs: Value[] | Promise<Value[]>;
+      try {
+        if (node.deref) for (const j of node.deref) inputs[j] = (inputs[j] as VariableRef).read();
+        outs = node.kernel(inputs) as Value[] | Promise<Value[]>; // no Switch here: never dead
+      } catch (e) {
+        throw annotate(e, node.op);
+      }
+      ex.next = i + 1;
+      if (isPending(outs)) {
+        ex.pending = outs.catch((e: unknown) => {
+          throw annotate(e, node.op);
+        });
+        ex.pendingNode = i;
+        ex.pendingInputs = inputs;
+        ex.pendingStart = started;
+        return false;
+      }
+      this.complete(ex, i, inputs, outs, started);
+      if ((i & 15) === 0 && sliceOver(st)) return false;
+    }
+    return true;
+  }
+
+  /** Stores node i's outputs and releases the slots whose last reader it was. */
+  private complete(ex: Exec, i: number, inputs: Value[], outs: Value[], started: number): void {
+    const node = this.nodes[i];
+    const { slots, holders, live } = ex;
     // Slots holding each pooled buffer: at zero the buffer goes back to the pool. A buffer a
     // retaining op took leaves the count (and so is never given back); fetched slots are never
     // released, so fetched buffers never reach zero.
-    const holders = new Map<unknown, number>();
-    for (let i = 0; i < nodes.length; i++) {
-      const node = nodes[i];
-      const ins = node.inputSlots;
-      const inputs: Value[] = new Array(ins.length);
-      for (let j = 0; j < ins.length; j++) inputs[j] = slots[ins[j]]!;
-      let outs: Value[];
-      try {
-        if (node.deref) for (const j of node.deref) inputs[j] = (inputs[j] as VariableRef).read();
-        outs = node.kernel(inputs) as Value[]; // no Switch here: never dead (interim: sync)
-      } catch (e) {
-        throw annotate(e, node.op);
-      }
-      if (node.retainsInputs) {
-        for (const v of inputs) {
-          if (v instanceof NDArray) {
-            holders.delete(v.data);
-            markEscaped(v.data);
-          }
-        }
-      }
-      const os = node.outputSlots;
-      for (let j = 0; j < os.length; j++) {
-        const v = outs[j];
-        slots[os[j]] = v;
-        if (v instanceof NDArray && isPooled(v.data)) {
-          const n = holders.get(v.data);
-          // A pooled buffer seen for the first time this run is new from its kernel.
-          holders.set(v.data, n === undefined ? 1 : n + 1);
-        }
-      }
-      const rel = node.release;
-      for (let j = 0; j < rel.length; j++) {
-        const v = slots[rel[j]];
-        slots[rel[j]] = undefined;
+    if (node.retainsInputs) {
+      for (const v of inputs) {
         if (v instanceof NDArray) {
-          const n = holders.get(v.data);
-          if (n === undefined) continue;
-          if (n > 1) holders.set(v.data, n - 1);
-          else {
-            holders.delete(v.data);
-            // Not if it escaped meanwhile (a kernel stored it in a variable).
-            if (isPooled(v.data)) giveBack(v.data);
-          }
+          holders.delete(v.data);
+          markEscaped(v.data);
         }
       }
-      if (deadline !== undefined && (i & 63) === 0 && performance.now() > deadline)
-        throw deadlineError();
+    }
+    const os = node.outputSlots;
+    for (let j = 0; j < os.length; j++) {
+      const v = outs[j];
+      slots[os[j]] = v;
+      if (v instanceof NDArray && isPooled(v.data)) {
+        const n = holders.get(v.data);
+        // A pooled buffer seen for the first time this run is new from its kernel.
+        holders.set(v.data, n === undefined ? 1 : n + 1);
+      }
+    }
+    if (live) {
+      for (const v of outs) live.hold(v);
+      live.peak();
+      live.stats.nodes++;
+      if (ex.st.trace) live.trace(node.op, this.backendOf(i), started, outs);
+    }
+    const rel = node.release;
+    for (let j = 0; j < rel.length; j++) {
+      const v = slots[rel[j]];
+      slots[rel[j]] = undefined;
+      if (live) live.drop(v);
+      if (v instanceof NDArray) {
+        const n = holders.get(v.data);
+        if (n === undefined) continue;
+        if (n > 1) holders.set(v.data, n - 1);
+        else {
+          holders.delete(v.data);
+          // Not if it escaped meanwhile (a kernel stored it in a variable).
+          if (isPooled(v.data)) giveBack(v.data);
+        }
+      }
     }
   }
 
-  /** The same loop, counting live bytes (each buffer once, however many slots share it). */
-  private executeCounting(slots: (Value | undefined)[], stats: RunStats, deadline?: number): void {
-    const refs = new Map<unknown, number>();
-    let live = 0;
-    const hold = (v: Value | undefined) => {
-      if (!(v instanceof NDArray)) return;
-      const n = refs.get(v.data) ?? 0;
-      refs.set(v.data, n + 1);
-      if (n === 0) live += bytesOf(v);
-    };
-    const drop = (v: Value | undefined) => {
-      if (!(v instanceof NDArray)) return;
-      const n = refs.get(v.data)! - 1;
-      if (n === 0) {
-        refs.delete(v.data);
-        live -= bytesOf(v);
-      } else refs.set(v.data, n);
-    };
-    for (const v of slots) hold(v);
-    stats.peakLiveBytes = Math.max(stats.peakLiveBytes, live);
-    for (const node of this.nodes) {
-      const inputs: Value[] = Array.from(node.inputSlots, (s) => slots[s]!);
-      let outs: Value[];
-      try {
-        if (node.deref) for (const j of node.deref) inputs[j] = (inputs[j] as VariableRef).read();
-        outs = node.kernel(inputs) as Value[]; // no Switch here: never dead (interim: sync)
-      } catch (e) {
-        throw annotate(e, node.op);
-      }
-      node.outputSlots.forEach((s, j) => {
-        slots[s] = outs[j];
-        hold(outs[j]);
-      });
-      stats.peakLiveBytes = Math.max(stats.peakLiveBytes, live);
-      for (const s of node.release) {
-        drop(slots[s]);
-        slots[s] = undefined;
-      }
-      stats.nodes++;
-      if (deadline !== undefined && performance.now() > deadline) throw deadlineError();
-    }
+  private backendOf(i: number): string {
+    return kernelBackend(this.nodes[i].kernel);
+  }
+
+  private finish(ex: Exec): NDArray[] {
+    const out: NDArray[] = new Array(this.fetchSlots.length);
+    for (let i = 0; i < out.length; i++) out[i] = fetchedValue(ex.slots[this.fetchSlots[i]]!);
+    return out;
   }
 }
 
-const bytesOf = (v: NDArray): number => v.size * DTYPE_BYTES[v.dtype];
-
-const deadlineError = () =>
-  new DeadlineExceededError("Timed out: the run took longer than RunOptions.timeoutInMs");
+/** One run of a static plan in progress. */
+interface Exec {
+  readonly st: RunState;
+  readonly slots: (Value | undefined)[];
+  readonly holders: Map<unknown, number>;
+  readonly live: LiveBytes | null;
+  /** The next node to start. */
+  next: number;
+  /** What the run awaits: node `pendingNode`'s outputs, or (pendingNode -1) other work. */
+  pending: Promise<unknown> | null;
+  pendingNode: number;
+  pendingInputs: Value[];
+  pendingStart: number;
+}

@@ -28,6 +28,10 @@ export interface NativeAddon {
     geom: Float64Array,
     threads: number,
   ): void;
+  /** `matmul` on a libuv worker thread: resolves when `c` is written. */
+  matmulAsync(...args: Parameters<NativeAddon["matmul"]>): Promise<void>;
+  /** `conv2d` on a libuv worker thread: resolves when `out` is written. */
+  conv2dAsync(...args: Parameters<NativeAddon["conv2d"]>): Promise<void>;
   pool(kind: number, x: Floats, dy: Floats, out: Floats, geom: Float64Array, threads: number): void;
   binary(
     op: number,

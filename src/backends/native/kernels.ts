@@ -6,6 +6,7 @@ import type { DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError, UnimplementedError } from "../../framework/errors.js";
 import { checkAllocation } from "../../framework/memory_limit.js";
 import { NDArray } from "../../framework/ndarray.js";
+import { currentRun } from "../../framework/run_context.js";
 import { broadcastShapes, shapeSize, shapeString } from "../../framework/tensor_shape.js";
 import { takeFloats } from "../buffer_pool.js";
 import { cpuBackend } from "../cpu-ts/index.js";
@@ -21,6 +22,7 @@ import {
 } from "../cpu-ts/nn_conv.js";
 import { planReduction } from "../cpu-ts/reduction.js";
 import { readApplyInputs } from "../cpu-ts/training_ops.js";
+import { trackInFlight } from "../in_flight.js";
 import {
   arr,
   type Backend,
@@ -64,9 +66,37 @@ function call(f: () => void): void {
   try {
     f();
   } catch (e) {
-    if (e instanceof RangeError) throw new InvalidArgumentError(e.message);
-    throw e;
+    throw nativeError(e);
   }
+}
+
+const nativeError = (e: unknown): unknown =>
+  e instanceof RangeError ? new InvalidArgumentError(e.message) : e;
+
+/**
+ * Runs a large kernel off the main thread when the run may await (`sess.run`), so the event
+ * loop and other runs proceed meanwhile; small ones, and `runSync`, call it synchronously (a
+ * hand-off to a worker thread costs tens of microseconds).
+ */
+function callMaybeAsync(
+  flops: number,
+  sync: () => void,
+  async: () => Promise<void>,
+  result: () => Value[],
+): Value[] | Promise<Value[]> {
+  if (flops < nativeTuning.asyncMinFlops || !currentRun()?.mayAwait) {
+    call(sync);
+    return result();
+  }
+  let work: Promise<void>;
+  try {
+    work = async(); // argument errors throw here, synchronously
+  } catch (e) {
+    throw nativeError(e);
+  }
+  return trackInFlight(work).then(result, (e) => {
+    throw nativeError(e);
+  });
 }
 
 /**
@@ -81,6 +111,8 @@ export const nativeTuning = {
    * that are a variable's buffer, so what a run returned never changes.
    */
   applyInPlace: true,
+  /** Matmuls and convolutions of at least this many multiply-adds run off the main thread. */
+  asyncMinFlops: 2 ** 22,
 };
 
 export function registerKernels(backend: Backend, nat: NativeAddon): void {
@@ -126,7 +158,13 @@ export function registerKernels(backend: Backend, nat: NativeAddon): void {
     return out;
   }
 
-  function matmul(x: NDArray, y: NDArray, adjX: boolean, adjY: boolean, threads: number): NDArray {
+  function matmul(
+    x: NDArray,
+    y: NDArray,
+    adjX: boolean,
+    adjY: boolean,
+    threads: number,
+  ): Value[] | Promise<Value[]> {
     const rx = x.rank;
     const ry = y.rank;
     const m = x.shape[adjX ? rx - 1 : rx - 2];
@@ -151,8 +189,13 @@ export function registerKernels(backend: Backend, nat: NativeAddon): void {
     // A[i,p] at i*k + p, or p*m + i when adjoint; B[p,j] at p*n + j, or j*k + p.
     const ar = refs(bx, batch, m * k, adjX ? 1 : k, adjX ? m : 1);
     const br = refs(by, batch, k * n, adjY ? 1 : n, adjY ? k : 1);
-    call(() => nat.matmul(x.data as Floats, y.data as Floats, out, ar, br, m, n, k, threads));
-    return new NDArray(x.dtype, [...batch, m, n], out);
+    const args = [x.data as Floats, y.data as Floats, out, ar, br, m, n, k, threads] as const;
+    return callMaybeAsync(
+      shapeSize(batch) * m * n * k,
+      () => nat.matmul(...args),
+      () => nat.matmulAsync(...args),
+      () => [new NDArray(x.dtype, [...batch, m, n], out)],
+    );
   }
 
   backend.register(
@@ -171,7 +214,7 @@ export function registerKernels(backend: Backend, nat: NativeAddon): void {
             );
           }
         }
-        return [matmul(a, b, ta, tb, threads)];
+        return matmul(a, b, ta, tb, threads);
       };
     }),
   );
@@ -188,7 +231,7 @@ export function registerKernels(backend: Backend, nat: NativeAddon): void {
         for (const [i, t] of [x, y].entries()) {
           if (t.rank < 2) throw new InvalidArgumentError(`In[${i}] ndims must be >= 2: ${t.rank}`);
         }
-        return [matmul(x, y, adjX, adjY, threads)];
+        return matmul(x, y, adjX, adjY, threads);
       };
     }),
   );
@@ -213,6 +256,8 @@ export function registerKernels(backend: Backend, nat: NativeAddon): void {
       g.padTop,
       g.padLeft,
     );
+
+  const convFlops = (g: Geometry): number => g.n * g.oh * g.ow * g.oc * g.kh * g.kw * g.c;
 
   /** Conv2D on CPU: NHWC, strides and dilations of 1 in the batch and depth dims. */
   function convAttrs(node: NodeInfo): WindowAttrs {
@@ -242,8 +287,13 @@ export function registerKernels(backend: Backend, nat: NativeAddon): void {
         }
         const g = geometry(x.shape, f.shape[0], f.shape[1], f.shape[3], attrs);
         const out = floats(x.dtype, g.n * g.oh * g.ow * g.oc);
-        call(() => nat.conv2d(0, x.data as Floats, f.data as Floats, out, geomArray(g), threads));
-        return [new NDArray(x.dtype, [g.n, g.oh, g.ow, g.oc], out)];
+        const args = [0, x.data as Floats, f.data as Floats, out, geomArray(g), threads] as const;
+        return callMaybeAsync(
+          convFlops(g),
+          () => nat.conv2d(...args),
+          () => nat.conv2dAsync(...args),
+          () => [new NDArray(x.dtype, [g.n, g.oh, g.ow, g.oc], out)],
+        );
       };
     }),
   );
@@ -267,8 +317,13 @@ export function registerKernels(backend: Backend, nat: NativeAddon): void {
         const g = geometry(sizes, f.shape[0], f.shape[1], f.shape[3], attrs);
         checkOutBackprop(dy, g, f.shape[3], node.type);
         const dx = floats(dy.dtype, g.n * g.h * g.w * g.c);
-        call(() => nat.conv2d(1, dy.data as Floats, f.data as Floats, dx, geomArray(g), threads));
-        return [new NDArray(dy.dtype, sizes, dx)];
+        const args = [1, dy.data as Floats, f.data as Floats, dx, geomArray(g), threads] as const;
+        return callMaybeAsync(
+          convFlops(g),
+          () => nat.conv2d(...args),
+          () => nat.conv2dAsync(...args),
+          () => [new NDArray(dy.dtype, sizes, dx)],
+        );
       };
     }, 2),
   );
@@ -292,8 +347,13 @@ export function registerKernels(backend: Backend, nat: NativeAddon): void {
         const g = geometry(x.shape, sizes[0], sizes[1], sizes[3], attrs);
         checkOutBackprop(dy, g, sizes[3], node.type);
         const df = floats(x.dtype, sizes[0] * sizes[1] * sizes[2] * sizes[3]);
-        call(() => nat.conv2d(2, x.data as Floats, dy.data as Floats, df, geomArray(g), threads));
-        return [new NDArray(x.dtype, sizes, df)];
+        const args = [2, x.data as Floats, dy.data as Floats, df, geomArray(g), threads] as const;
+        return callMaybeAsync(
+          convFlops(g),
+          () => nat.conv2d(...args),
+          () => nat.conv2dAsync(...args),
+          () => [new NDArray(x.dtype, sizes, df)],
+        );
       };
     }),
   );

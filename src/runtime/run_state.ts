@@ -1,0 +1,88 @@
+// What the executors share about one run in progress: its context (signal, memory limit), its
+// deadline and statistics, and the two ways a run lets others proceed: awaiting a kernel that
+// returned a promise, and yielding to the event loop after running for a while.
+import { DeadlineExceededError } from "../framework/errors.js";
+import type { RunContext } from "../framework/run_context.js";
+import type { RunStats } from "./plan_support.js";
+
+/** A run yields to the event loop after computing this long without awaiting. */
+const SLICE_MS = 2;
+
+export interface RunState {
+  readonly ctx: RunContext;
+  /** performance.now() past which the run fails with DeadlineExceededError. */
+  readonly deadline?: number;
+  readonly stats?: RunStats;
+  /** Fill stats.devStats per node (RunOptions.traceLevel). */
+  readonly trace: boolean;
+  /** When the current synchronous slice began (performance.now()). */
+  sliceStart: number;
+}
+
+export function newRunState(
+  ctx: RunContext,
+  options: { deadline?: number; stats?: RunStats; trace?: boolean } = {},
+): RunState {
+  return {
+    ctx,
+    deadline: options.deadline,
+    stats: options.stats,
+    trace: options.trace === true && options.stats !== undefined,
+    sliceStart: performance.now(),
+  };
+}
+
+export const deadlineError = (): DeadlineExceededError =>
+  new DeadlineExceededError("Timed out: the run took longer than RunOptions.timeoutInMs");
+
+/**
+ * Checked every few nodes: throws when the run's deadline passed or its signal aborted; true when
+ * the slice has run long enough that the run should let the event loop in (only runs that may
+ * await yield).
+ */
+export function sliceOver(st: RunState): boolean {
+  const now = performance.now();
+  if (st.deadline !== undefined && now > st.deadline) throw deadlineError();
+  if (st.ctx.signal.aborted) throw st.ctx.signal.reason;
+  return st.ctx.mayAwait && now - st.sliceStart > SLICE_MS;
+}
+
+/**
+ * Between two slices: awaits `work` (a kernel's promise), or with null lets the event loop run
+ * once. Rejects with the signal's reason as soon as the run is aborted (a closed session, a
+ * deadline), even while `work` is still pending.
+ */
+export async function pause<T>(st: RunState, work: Promise<T> | null): Promise<T | undefined> {
+  const signal = st.ctx.signal;
+  if (signal.aborted) throw signal.reason;
+  let value: T | undefined;
+  if (work === null) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (signal.aborted) throw signal.reason;
+  } else {
+    value = await untilAborted(work, signal);
+  }
+  st.sliceStart = performance.now();
+  return value;
+}
+
+/** `work`'s outcome, or the signal's reason if it aborts first. */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Whether a kernel's result is a promise (a kernel that awaits). */
+export const isPending = <T>(x: T | Promise<T>): x is Promise<T> => x instanceof Promise;
