@@ -38,8 +38,7 @@ export class FileInputStream {
   private filePos = 0;
   private eof = false;
   private readonly inflater: Inflater | null;
-  /** Size of the file on disk (compressed size for compressed files). */
-  readonly fileSize: number;
+  private size: number;
   readonly compression: RecordCompression;
 
   constructor(
@@ -56,7 +55,7 @@ export class FileInputStream {
     try {
       const st = fs.fstatSync(fd);
       if (st.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
-      this.fileSize = st.size;
+      this.size = st.size;
     } catch (e) {
       fs.closeSync(fd);
       this.fd = null;
@@ -65,6 +64,20 @@ export class FileInputStream {
     this.buf = new Uint8Array(size);
     this.inflater =
       this.compression === "" ? null : new Inflater((max) => this.readRaw(max), this.compression);
+  }
+
+  /**
+   * Size of the file on disk (compressed size for compressed files) when last looked at; see
+   * `refreshFileSize` for a file that may be growing (a reader following a writer).
+   */
+  get fileSize(): number {
+    return this.size;
+  }
+
+  /** Looks at the file's size again. */
+  refreshFileSize(): number {
+    if (this.fd !== null) this.size = fs.fstatSync(this.fd).size;
+    return this.size;
   }
 
   /** Offset (in the uncompressed stream) of the next byte `read` returns. */
@@ -144,6 +157,9 @@ export class FileInputStream {
       this.pos += n;
       return out;
     }
+    if (this.inflater === null && n - (this.end - this.start) > this.buf.length) {
+      return this.readLargePlain(n);
+    }
     const parts: Uint8Array[] = [];
     let got = 0;
     while (got < n) {
@@ -162,6 +178,26 @@ export class FileInputStream {
       at += p.length;
     }
     return out;
+  }
+
+  /** A plain-file read larger than the buffer: straight from the file into the result. */
+  private readLargePlain(n: number): Uint8Array {
+    const buffered = this.end - this.start;
+    // Never more than the file still holds: a corrupt length cannot make a huge allocation.
+    let left = this.size - this.filePos;
+    if (left < n - buffered) left = this.refreshFileSize() - this.filePos;
+    const want = Math.min(n, buffered + Math.max(0, left));
+    const out = new Uint8Array(want);
+    out.set(this.buf.subarray(this.start, this.end));
+    this.start = this.end = 0;
+    let got = buffered;
+    while (got < want) {
+      const k = this.readFile(out, got, want - got);
+      if (k === 0) break;
+      got += k;
+    }
+    this.pos += got;
+    return got === want ? out : out.slice(0, got);
   }
 
   /** Skips up to `n` bytes; returns how many were skipped (fewer only at the end). */

@@ -8,6 +8,7 @@
  * next chunk) and hands out decompressed bytes in chunks; its memory is the 32 KiB window plus one
  * output chunk, whatever the file's size.
  */
+import * as zlib from "node:zlib";
 
 /** Pulls up to `max` compressed bytes; an empty array at the end of the input. */
 export type ByteSupplier = (max: number) => Uint8Array;
@@ -109,8 +110,12 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
+/** Node's native CRC-32 (zlib.crc32, Node >= 20.15), when there. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
 /** Extends a CRC-32 (the gzip checksum) over `data[from, to)`. */
 export function crc32Extend(crc: number, data: Uint8Array, from = 0, to = data.length): number {
+  if (nativeCrc32 !== undefined) return nativeCrc32(data.subarray(from, to), crc) >>> 0;
   let c = ~crc;
   for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
@@ -282,6 +287,9 @@ export class Inflater {
           const [lit, dist] = this.dynamicTables();
           yield* this.huffmanBlock(lit, dist);
         } else throw new InflateError("invalid deflate block type 3", this.inputOffset);
+        // Hand out each block's output as it ends: a sync-flushed stream (a writer's flush()) is
+        // then readable up to its flush point before the stream's end is there.
+        if (!final && this.outPos > this.flushedTo) yield this.takeOutput();
       }
       const rest = this.outPos > this.flushedTo ? this.takeOutput() : null;
       this.readTrailer();
@@ -343,10 +351,102 @@ export class Inflater {
     ];
   }
 
+  /**
+   * The hot loop of a Huffman block, on locals, while at least 12 input bytes (the most one
+   * length/distance pair and its refills can take) and 258 output bytes (the longest match) are
+   * there; returns true at the end of the block, false when it stopped for room.
+   */
+  private fastHuffman(lit: Huffman, dist: Huffman): boolean {
+    const out = this.out;
+    const input = this.input;
+    const litT = lit.table;
+    const litMask = (1 << lit.bits) - 1;
+    const distT = dist.table;
+    const distMask = (1 << dist.bits) - 1;
+    const inLimit = input.length - 12;
+    const outLimit = out.length - 258;
+    const before = this.memberTotal - this.flushedTo; // output of this member before out[0]
+    let inPos = this.inPos;
+    let outPos = this.outPos;
+    let buf = this.bitBuf;
+    let cnt = this.bitCnt;
+    let ended = false;
+    while (inPos <= inLimit && outPos <= outLimit) {
+      while (cnt <= 23) {
+        buf |= input[inPos++] << cnt;
+        cnt += 8;
+      }
+      let e = litT[buf & litMask];
+      let l = e & 15;
+      if (l === 0) break; // invalid code: the slow path reports it
+      buf >>>= l;
+      cnt -= l;
+      const sym = e >> 4;
+      if (sym < 256) {
+        out[outPos++] = sym;
+        continue;
+      }
+      if (sym === 256) {
+        ended = true;
+        break;
+      }
+      const li = sym - 257;
+      if (li >= 29) {
+        this.inPos = inPos;
+        this.outPos = outPos;
+        this.bitBuf = buf;
+        this.bitCnt = cnt;
+        throw new InflateError("invalid length symbol", this.inputOffset);
+      }
+      const lx = LEN_EXTRA[li];
+      let len = LEN_BASE[li] + (buf & ((1 << lx) - 1));
+      buf >>>= lx;
+      cnt -= lx;
+      while (cnt <= 23) {
+        buf |= input[inPos++] << cnt;
+        cnt += 8;
+      }
+      e = distT[buf & distMask];
+      l = e & 15;
+      const di = e >> 4;
+      if (l === 0 || di >= 30) {
+        this.inPos = inPos;
+        this.outPos = outPos;
+        this.bitBuf = buf;
+        this.bitCnt = cnt;
+        throw new InflateError("invalid distance code", this.inputOffset);
+      }
+      buf >>>= l;
+      cnt -= l;
+      while (cnt <= 23) {
+        buf |= input[inPos++] << cnt;
+        cnt += 8;
+      }
+      const dx = DIST_EXTRA[di];
+      const d = DIST_BASE[di] + (buf & ((1 << dx) - 1));
+      buf >>>= dx;
+      cnt -= dx;
+      if (d > outPos || d > before + outPos) {
+        this.inPos = inPos;
+        this.outPos = outPos;
+        this.bitBuf = buf;
+        this.bitCnt = cnt;
+        throw new InflateError("invalid distance too far back", this.inputOffset);
+      }
+      for (; len > 0; len--, outPos++) out[outPos] = out[outPos - d];
+    }
+    this.inPos = inPos;
+    this.outPos = outPos;
+    this.bitBuf = buf;
+    this.bitCnt = cnt;
+    return ended;
+  }
+
   private *huffmanBlock(lit: Huffman, dist: Huffman): Generator<Uint8Array, void, void> {
     const out = this.out;
     const cap = out.length;
     for (;;) {
+      if (this.fastHuffman(lit, dist)) return;
       const sym = this.decodeSym(lit);
       if (sym < 256) {
         out[this.outPos++] = sym;

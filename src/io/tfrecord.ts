@@ -70,7 +70,9 @@ export class TFRecordFileReader {
     const len64 = view.getBigUint64(0, true);
     // A plain file cannot hold more than what is left of it; compressed ones are bounded by what
     // the stream actually delivers (FileInputStream.read grows with the data).
-    const left = this.stream.compression === "" ? this.stream.fileSize - at - HEADER : Infinity;
+    const plain = this.stream.compression === "";
+    let left = plain ? this.stream.fileSize - at - HEADER : Number.POSITIVE_INFINITY;
+    if (plain && Number(len64) + FOOTER > left) left = this.stream.refreshFileSize() - at - HEADER;
     if (len64 > BigInt(Number.MAX_SAFE_INTEGER) || Number(len64) + FOOTER > left) {
       throw this.loss("truncated record", at, `length ${len64} runs past the end of the file`);
     }
