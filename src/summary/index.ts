@@ -1,2 +1,14 @@
-// Placeholder: filled in by the family that owns it.
-export {};
+// The tf.summary namespace: summary ops and their builders, FileWriter and its cache.
+export { histogramProto } from "./histogram.js";
+export {
+  audio,
+  histogram,
+  image,
+  merge,
+  mergeAll,
+  type SummaryOptions,
+  scalar,
+  type TensorSummaryOptions,
+  tensorSummary,
+  text,
+} from "./summary_ops.js";
