@@ -8,6 +8,46 @@ import type { RunStats } from "./plan_support.js";
 /** A run yields to the event loop after computing this long without awaiting. */
 const SLICE_MS = 2;
 
+/**
+ * A run's context with its abort switch. The AbortSignal kernels may ask for is made only when
+ * asked (making one costs microseconds, more than a tiny run); until then `abort` only records
+ * its reason.
+ */
+export class RunControl implements RunContext {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  private stopped = false;
+  constructor(
+    readonly mayAwait: boolean,
+    readonly memoryLimit: number,
+  ) {}
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.stopped) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+  get aborted(): boolean {
+    return this.stopped;
+  }
+  get abortReason(): unknown {
+    return this.reason;
+  }
+  abort(reason: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
+/** Whether `ctx` was aborted, without making a RunControl's signal. */
+const abortedReason = (ctx: RunContext): { reason: unknown } | null => {
+  if (ctx instanceof RunControl) return ctx.aborted ? { reason: ctx.abortReason } : null;
+  return ctx.signal.aborted ? { reason: ctx.signal.reason } : null;
+};
+
 export interface RunState {
   readonly ctx: RunContext;
   /** performance.now() past which the run fails with DeadlineExceededError. */
@@ -43,7 +83,8 @@ export const deadlineError = (): DeadlineExceededError =>
 export function sliceOver(st: RunState): boolean {
   const now = performance.now();
   if (st.deadline !== undefined && now > st.deadline) throw deadlineError();
-  if (st.ctx.signal.aborted) throw st.ctx.signal.reason;
+  const aborted = abortedReason(st.ctx);
+  if (aborted) throw aborted.reason;
   return st.ctx.mayAwait && now - st.sliceStart > SLICE_MS;
 }
 

@@ -24,7 +24,7 @@ import { type Feeds, normalizeFeeds } from "./feeds.js";
 import { type Fetches, type FetchResult, flattenFetches } from "./fetches.js";
 import { compilePlan } from "./plan.js";
 import type { Plan, RunStats } from "./plan_support.js";
-import { deadlineError, isPending, newRunState } from "./run_state.js";
+import { deadlineError, isPending, newRunState, RunControl } from "./run_state.js";
 
 /** TensorFlow's ConfigProto, the parts tensorgraph uses. */
 export interface ConfigProto {
@@ -93,7 +93,7 @@ export class Session {
   /** Bytes one tensor may take in this session's runs (ConfigProto.memoryLimitBytes). */
   private readonly memoryLimit: number;
   /** Runs in flight (aborted by close), and the session's own lifetime (for work between runs). */
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new Set<RunControl>();
   private readonly lifetime = new AbortController();
   private closed = false;
 
@@ -168,15 +168,12 @@ export class Session {
       ? { nodes: 0, peakLiveBytes: 0, devStats: [] }
       : undefined;
     const timeout = options?.timeoutInMs;
-    const controller = new AbortController();
-    const st = newRunState(
-      { signal: controller.signal, mayAwait, memoryLimit: this.memoryLimit },
-      {
-        deadline: timeout !== undefined ? performance.now() + timeout : undefined,
-        stats,
-        trace: (options?.traceLevel ?? "NO_TRACE") !== "NO_TRACE",
-      },
-    );
+    const controller = new RunControl(mayAwait, this.memoryLimit);
+    const st = newRunState(controller, {
+      deadline: timeout !== undefined ? performance.now() + timeout : undefined,
+      stats,
+      trace: (options?.traceLevel ?? "NO_TRACE") !== "NO_TRACE",
+    });
     const finish = (values: NDArray[]): unknown => {
       if (metadata) {
         metadata.stepStats = stats;
