@@ -1,4 +1,14 @@
 // The tf.io namespace: re-exports of its builders under TensorFlow's names.
+
+export {
+  type CompressionTypeLike,
+  TFRecordCompressionType,
+  type TFRecordCompressionTypeValue,
+  TFRecordOptions,
+  TFRecordWriter,
+  tfRecordIterator,
+} from "./io_tfrecord.js";
+export { type DecodeCsvOptions, decodeCompressed, decodeCsv } from "./parsing_csv.js";
 export {
   decodeRaw,
   type FeatureSpec,
