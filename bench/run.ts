@@ -2,6 +2,7 @@
 import { executorBench } from "./executor.js";
 import { printTable } from "./harness.js";
 import { nativeBench } from "./native.js";
+import { parseExampleBench } from "./parse_example.js";
 import { trainingBench } from "./training.js";
 
 console.log(`tensorgraph benchmarks — Node ${process.version}, ${process.arch}`);
@@ -17,3 +18,4 @@ printTable(
   "Native backend vs the TypeScript backend, TensorFlow.js 4 and ONNX Runtime (ratio = peer / tensorgraph native: >1 on ms and µs rows, <1 on GFLOPS rows, means native is faster)",
   await nativeBench(),
 );
+printTable("tf.train.Example parsing (ParseExample)", await parseExampleBench());
