@@ -327,6 +327,12 @@ export class Graph {
   editVersion = 0;
   /** The graph's functions (TF's FunctionDefLibrary); nodes may call them by name. */
   readonly library = new FunctionLibrary();
+  /**
+   * Set while a function body is traced into this graph (a tf.data map function): a tensor of
+   * another graph used as an input here is captured, replaced by what this returns (a
+   * placeholder of this graph that the call feeds with the outer tensor's value).
+   */
+  captureExternal: ((t: Tensor) => Tensor) | undefined = undefined;
 
   get operations(): readonly Operation[] {
     return this._ops;
@@ -486,7 +492,10 @@ export class Graph {
     def.inputs.forEach((arg, i) => {
       const given = inputs[i];
       const list = arg.numberAttr !== undefined || arg.typeListAttr !== undefined;
-      const tensors = list ? (given as readonly Tensor[]) : [given as Tensor];
+      let tensors = list ? (given as readonly Tensor[]) : [given as Tensor];
+      const capture = this.captureExternal;
+      if (capture && Array.isArray(tensors))
+        tensors = tensors.map((t) => (t instanceof Tensor && t.graph !== this ? capture(t) : t));
       if (list && !Array.isArray(given))
         throw new ValueError(`${where()}: input '${arg.name}' must be a list of tensors`);
       if (!list && !(given instanceof Tensor))

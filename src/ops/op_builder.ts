@@ -20,11 +20,13 @@ export type TensorLike = Tensor | TensorConvertible | ValueLike;
 export function graphOf(values: readonly unknown[]): Graph {
   let g: Graph | undefined;
   let first: Tensor | undefined;
+  // Tracing a function body: its graph is the default, and outer tensors get captured into it.
+  const tracing = getDefaultGraph().captureExternal ? getDefaultGraph() : undefined;
   const visit = (v: unknown) => {
     if (Array.isArray(v)) return v.forEach(visit);
     const t = v instanceof Tensor ? v : isTensorConvertible(v) ? v[TO_TENSOR]() : undefined;
     if (!t) return;
-    if (g && t.graph !== g) {
+    if (g && t.graph !== g && !tracing) {
       throw new ValueError(
         `Tensor '${t.name}' must be from the same graph as Tensor '${first!.name}'`,
       );
@@ -33,7 +35,7 @@ export function graphOf(values: readonly unknown[]): Graph {
     first ??= t;
   };
   values.forEach(visit);
-  return g ?? getDefaultGraph();
+  return tracing ?? g ?? getDefaultGraph();
 }
 
 /** A Const op holding `value` (TF's tf.constant without the conveniences). */
@@ -52,7 +54,8 @@ export function convertToTensor(
   graph?: Graph,
 ): Tensor {
   if (value instanceof Tensor || isTensorConvertible(value)) {
-    const t = value instanceof Tensor ? value : value[TO_TENSOR]();
+    const v = value instanceof Tensor ? value : value[TO_TENSOR]();
+    const t = graph?.captureExternal && v.graph !== graph ? graph.captureExternal(v) : v;
     if (graph && t.graph !== graph)
       throw new ValueError(`Tensor '${t.name}' is from a different graph`);
     if (dtype && t.dtype !== dtype) {
