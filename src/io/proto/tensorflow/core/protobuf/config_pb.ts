@@ -1,4 +1,4 @@
-// Session run statistics (tensorflow/core/protobuf/config.proto). Only RunMetadata so far: the
+// Session run statistics and configuration (tensorflow/core/protobuf/config.proto). RunMetadata: the
 // message a TaggedRunMetadata event holds. Fields not listed here (cost_graph, function_graphs)
 // are kept as unknown fields when read.
 
@@ -6,19 +6,21 @@
 // @generated from file tensorflow/core/protobuf/config.proto (package tensorflow, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { GraphDef } from "../framework/graph_pb.js";
 import { file_tensorflow_core_framework_graph } from "../framework/graph_pb.js";
 import type { StepStats } from "../framework/step_stats_pb.js";
 import { file_tensorflow_core_framework_step_stats } from "../framework/step_stats_pb.js";
+import type { ClusterDef } from "./cluster_pb.js";
+import { file_tensorflow_core_protobuf_cluster } from "./cluster_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file tensorflow/core/protobuf/config.proto.
  */
 export const file_tensorflow_core_protobuf_config: GenFile = /*@__PURE__*/
-  fileDesc("CiV0ZW5zb3JmbG93L2NvcmUvcHJvdG9idWYvY29uZmlnLnByb3RvEgp0ZW5zb3JmbG93ImgKC1J1bk1ldGFkYXRhEikKCnN0ZXBfc3RhdHMYASABKAsyFS50ZW5zb3JmbG93LlN0ZXBTdGF0cxIuChBwYXJ0aXRpb25fZ3JhcGhzGAMgAygLMhQudGVuc29yZmxvdy5HcmFwaERlZmIGcHJvdG8z", [file_tensorflow_core_framework_graph, file_tensorflow_core_framework_step_stats]);
+  fileDesc("CiV0ZW5zb3JmbG93L2NvcmUvcHJvdG9idWYvY29uZmlnLnByb3RvEgp0ZW5zb3JmbG93ImgKC1J1bk1ldGFkYXRhEikKCnN0ZXBfc3RhdHMYASABKAsyFS50ZW5zb3JmbG93LlN0ZXBTdGF0cxIuChBwYXJ0aXRpb25fZ3JhcGhzGAMgAygLMhQudGVuc29yZmxvdy5HcmFwaERlZiLJAwoLQ29uZmlnUHJvdG8SPgoMZGV2aWNlX2NvdW50GAEgAygLMigudGVuc29yZmxvdy5Db25maWdQcm90by5EZXZpY2VDb3VudEVudHJ5EiQKHGludHJhX29wX3BhcmFsbGVsaXNtX3RocmVhZHMYAiABKAUSGAoQcGxhY2VtZW50X3BlcmlvZBgDIAEoBRIWCg5kZXZpY2VfZmlsdGVycxgEIAMoCRIkChxpbnRlcl9vcF9wYXJhbGxlbGlzbV90aHJlYWRzGAUgASgFEhwKFGFsbG93X3NvZnRfcGxhY2VtZW50GAcgASgIEhwKFGxvZ19kZXZpY2VfcGxhY2VtZW50GAggASgIEh8KF3VzZV9wZXJfc2Vzc2lvbl90aHJlYWRzGAkgASgIEh8KF29wZXJhdGlvbl90aW1lb3V0X2luX21zGAsgASgDEisKC2NsdXN0ZXJfZGVmGA4gASgLMhYudGVuc29yZmxvdy5DbHVzdGVyRGVmEh0KFWlzb2xhdGVfc2Vzc2lvbl9zdGF0ZRgPIAEoCBoyChBEZXZpY2VDb3VudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoBToCOAEimgIKClJ1bk9wdGlvbnMSNgoLdHJhY2VfbGV2ZWwYASABKA4yIS50ZW5zb3JmbG93LlJ1bk9wdGlvbnMuVHJhY2VMZXZlbBIVCg10aW1lb3V0X2luX21zGAIgASgDEhwKFGludGVyX29wX3RocmVhZF9wb29sGAMgASgFEh8KF291dHB1dF9wYXJ0aXRpb25fZ3JhcGhzGAUgASgIEioKInJlcG9ydF90ZW5zb3JfYWxsb2NhdGlvbnNfdXBvbl9vb20YByABKAgiUgoKVHJhY2VMZXZlbBIMCghOT19UUkFDRRAAEhIKDlNPRlRXQVJFX1RSQUNFEAESEgoOSEFSRFdBUkVfVFJBQ0UQAhIOCgpGVUxMX1RSQUNFEAMiawoPQ2FsbGFibGVPcHRpb25zEgwKBGZlZWQYASADKAkSDQoFZmV0Y2gYAiADKAkSDgoGdGFyZ2V0GAMgAygJEisKC3J1bl9vcHRpb25zGAQgASgLMhYudGVuc29yZmxvdy5SdW5PcHRpb25zYgZwcm90bzM", [file_tensorflow_core_framework_graph, file_tensorflow_core_framework_step_stats, file_tensorflow_core_protobuf_cluster]);
 
 /**
  * @generated from message tensorflow.RunMetadata
@@ -41,4 +43,182 @@ export type RunMetadata = Message<"tensorflow.RunMetadata"> & {
  */
 export const RunMetadataSchema: GenMessage<RunMetadata> = /*@__PURE__*/
   messageDesc(file_tensorflow_core_protobuf_config, 0);
+
+/**
+ * Session configuration: the fields tensorgraph reads (numbers are TensorFlow's; other fields are
+ * kept as unknown fields when read).
+ *
+ * @generated from message tensorflow.ConfigProto
+ */
+export type ConfigProto = Message<"tensorflow.ConfigProto"> & {
+  /**
+   * @generated from field: map<string, int32> device_count = 1;
+   */
+  deviceCount: { [key: string]: number };
+
+  /**
+   * @generated from field: int32 intra_op_parallelism_threads = 2;
+   */
+  intraOpParallelismThreads: number;
+
+  /**
+   * @generated from field: int32 placement_period = 3;
+   */
+  placementPeriod: number;
+
+  /**
+   * Only these devices (e.g. "/job:ps", "/job:worker/task:1") take part in the session.
+   *
+   * @generated from field: repeated string device_filters = 4;
+   */
+  deviceFilters: string[];
+
+  /**
+   * @generated from field: int32 inter_op_parallelism_threads = 5;
+   */
+  interOpParallelismThreads: number;
+
+  /**
+   * @generated from field: bool allow_soft_placement = 7;
+   */
+  allowSoftPlacement: boolean;
+
+  /**
+   * @generated from field: bool log_device_placement = 8;
+   */
+  logDevicePlacement: boolean;
+
+  /**
+   * @generated from field: bool use_per_session_threads = 9;
+   */
+  usePerSessionThreads: boolean;
+
+  /**
+   * The most a call to a remote task may take (0: no limit).
+   *
+   * @generated from field: int64 operation_timeout_in_ms = 11;
+   */
+  operationTimeoutInMs: bigint;
+
+  /**
+   * @generated from field: tensorflow.ClusterDef cluster_def = 14;
+   */
+  clusterDef?: ClusterDef | undefined;
+
+  /**
+   * @generated from field: bool isolate_session_state = 15;
+   */
+  isolateSessionState: boolean;
+};
+
+/**
+ * Describes the message tensorflow.ConfigProto.
+ * Use `create(ConfigProtoSchema)` to create a new message.
+ */
+export const ConfigProtoSchema: GenMessage<ConfigProto> = /*@__PURE__*/
+  messageDesc(file_tensorflow_core_protobuf_config, 1);
+
+/**
+ * Options of one Session.run.
+ *
+ * @generated from message tensorflow.RunOptions
+ */
+export type RunOptions = Message<"tensorflow.RunOptions"> & {
+  /**
+   * @generated from field: tensorflow.RunOptions.TraceLevel trace_level = 1;
+   */
+  traceLevel: RunOptions_TraceLevel;
+
+  /**
+   * @generated from field: int64 timeout_in_ms = 2;
+   */
+  timeoutInMs: bigint;
+
+  /**
+   * @generated from field: int32 inter_op_thread_pool = 3;
+   */
+  interOpThreadPool: number;
+
+  /**
+   * @generated from field: bool output_partition_graphs = 5;
+   */
+  outputPartitionGraphs: boolean;
+
+  /**
+   * @generated from field: bool report_tensor_allocations_upon_oom = 7;
+   */
+  reportTensorAllocationsUponOom: boolean;
+};
+
+/**
+ * Describes the message tensorflow.RunOptions.
+ * Use `create(RunOptionsSchema)` to create a new message.
+ */
+export const RunOptionsSchema: GenMessage<RunOptions> = /*@__PURE__*/
+  messageDesc(file_tensorflow_core_protobuf_config, 2);
+
+/**
+ * @generated from enum tensorflow.RunOptions.TraceLevel
+ */
+export enum RunOptions_TraceLevel {
+  /**
+   * @generated from enum value: NO_TRACE = 0;
+   */
+  NO_TRACE = 0,
+
+  /**
+   * @generated from enum value: SOFTWARE_TRACE = 1;
+   */
+  SOFTWARE_TRACE = 1,
+
+  /**
+   * @generated from enum value: HARDWARE_TRACE = 2;
+   */
+  HARDWARE_TRACE = 2,
+
+  /**
+   * @generated from enum value: FULL_TRACE = 3;
+   */
+  FULL_TRACE = 3,
+}
+
+/**
+ * Describes the enum tensorflow.RunOptions.TraceLevel.
+ */
+export const RunOptions_TraceLevelSchema: GenEnum<RunOptions_TraceLevel> = /*@__PURE__*/
+  enumDesc(file_tensorflow_core_protobuf_config, 2, 0);
+
+/**
+ * What a callable (Session.makeCallable) feeds, fetches and runs.
+ *
+ * @generated from message tensorflow.CallableOptions
+ */
+export type CallableOptions = Message<"tensorflow.CallableOptions"> & {
+  /**
+   * @generated from field: repeated string feed = 1;
+   */
+  feed: string[];
+
+  /**
+   * @generated from field: repeated string fetch = 2;
+   */
+  fetch: string[];
+
+  /**
+   * @generated from field: repeated string target = 3;
+   */
+  target: string[];
+
+  /**
+   * @generated from field: tensorflow.RunOptions run_options = 4;
+   */
+  runOptions?: RunOptions | undefined;
+};
+
+/**
+ * Describes the message tensorflow.CallableOptions.
+ * Use `create(CallableOptionsSchema)` to create a new message.
+ */
+export const CallableOptionsSchema: GenMessage<CallableOptions> = /*@__PURE__*/
+  messageDesc(file_tensorflow_core_protobuf_config, 3);
 
