@@ -163,14 +163,14 @@ describe("PaddingFIFOQueue", () => {
     expect(out.many[0].shape.toString()).toBe("[2,?]");
     await sess.run(
       out.enq,
-      new Map([
+      new Map<tf.Tensor, tf.Feedable>([
         [out.x, [1]],
         [out.s, tf.NDArray.from(["a", "b"], "string")],
       ]),
     );
     await sess.run(
       out.enq,
-      new Map([
+      new Map<tf.Tensor, tf.Feedable>([
         [out.x, [2, 3, 4]],
         [out.s, tf.NDArray.from(["c"], "string")],
       ]),

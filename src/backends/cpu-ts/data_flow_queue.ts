@@ -11,7 +11,7 @@ import {
   UnimplementedError,
 } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
-import { currentRun } from "../../framework/run_context.js";
+import { currentRun, type RunContext } from "../../framework/run_context.js";
 import { shapeString } from "../../framework/tensor_shape.js";
 import { markEscaped } from "../buffer_pool.js";
 import { GuardedPhilox, type PhiloxRandom, SingleSampler } from "./philox.js";
@@ -137,7 +137,7 @@ export abstract class QueueState {
   }
 
   /** Enqueues elements, waiting for room as needed (TF enqueues them one at a time). */
-  enqueue(elements: Tuple[], op: string): void | Promise<void> {
+  enqueue(elements: Tuple[], op: string, run = currentRun()): void | Promise<void> {
     for (const e of elements) for (const v of e) markEscaped(v.data); // held across runs
     let next = 0;
     const a: Attempt<void> = {
@@ -156,14 +156,20 @@ export abstract class QueueState {
         return moved ? "progress" : "none";
       },
     };
-    return this.attempt(this.enqueues, a, op, "enqueue");
+    return this.attempt(this.enqueues, a, op, "enqueue", run);
   }
 
   /**
    * Dequeues `n` elements (`mode` "one": a single element, not batched). "upTo" returns fewer
-   * than n when the queue is closed with fewer left. Resolves to the elements taken.
+   * than n when the queue is closed with fewer left. Resolves to the elements taken. `run`: the
+   * run that waits (captured when its kernel was called).
    */
-  dequeue(n: number, mode: "one" | "many" | "upTo", op: string): Tuple[] | Promise<Tuple[]> {
+  dequeue(
+    n: number,
+    mode: "one" | "many" | "upTo",
+    op: string,
+    run = currentRun(),
+  ): Tuple[] | Promise<Tuple[]> {
     const taken: Tuple[] = [];
     const a: Attempt<Tuple[]> = {
       finished: false,
@@ -197,14 +203,14 @@ export abstract class QueueState {
         return moved ? "progress" : "none";
       },
     };
-    return this.attempt(this.dequeues, a, op, "dequeue");
+    return this.attempt(this.dequeues, a, op, "dequeue", run);
   }
 
   /**
    * Closes the queue. Without cancelPending, the close waits behind pending enqueues (which may
    * still finish) as in TF; with it, pending enqueues fail with CancelledError.
    */
-  close(cancelPending: boolean, op: string): void | Promise<void> {
+  close(cancelPending: boolean, op: string, run = currentRun()): void | Promise<void> {
     if (cancelPending) {
       this.closed = true;
       for (const a of this.enqueues.splice(0)) {
@@ -222,7 +228,7 @@ export abstract class QueueState {
         return "done";
       },
     };
-    return this.attempt(this.enqueues, a, op, "close");
+    return this.attempt(this.enqueues, a, op, "close", run);
   }
 
   /** Lines up an attempt and tries it; returns its result now, or a promise of it. */
@@ -231,6 +237,7 @@ export abstract class QueueState {
     a: Attempt<T>,
     op: string,
     what: string,
+    run: RunContext | undefined,
   ): T | Promise<T> {
     line.push(a as Attempt<unknown>);
     this.flush();
@@ -238,7 +245,6 @@ export abstract class QueueState {
       if (a.error) throw a.error;
       return a.result as T;
     }
-    const run = currentRun();
     if (!run?.mayAwait) {
       this.drop(line, a);
       throw new UnimplementedError(
