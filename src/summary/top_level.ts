@@ -1,2 +1,2 @@
-// Placeholder: filled in by the family that owns it.
-export {};
+// What the summaries family adds at the top level of tf.
+export { parseOpLabel, Timeline, type TraceEvent } from "./timeline.js";
