@@ -230,8 +230,8 @@ export class FileInputStream {
   readUntil(delim: number): Uint8Array | null {
     let scanFrom = this.start;
     for (;;) {
-      const i = this.buf.indexOf(delim, scanFrom);
-      if (i >= 0 && i < this.end) return this.read(i + 1 - this.start);
+      const i = this.buf.subarray(0, this.end).indexOf(delim, scanFrom);
+      if (i >= 0) return this.read(i + 1 - this.start);
       const have = this.end - this.start;
       if (!this.fill()) return have > 0 ? this.read(have) : null;
       // fill() may have moved the buffered bytes to the front.

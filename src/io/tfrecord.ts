@@ -101,11 +101,13 @@ export class TFRecordFileReader {
   }
 }
 
-const COMPRESS_CHUNK = 256 * 1024;
+/** Records are buffered up to this many bytes, then written (deflated) in one piece. */
+const CHUNK = 256 * 1024;
 
 /**
  * Writes records to a new file (truncating an existing one, as TF's TFRecordWriter does), with
- * optional GZIP/ZLIB. Compressed output is one stream: pending bytes are deflated chunk by chunk
+ * optional GZIP/ZLIB. Records are buffered (256 KiB) and written when the buffer fills, on
+ * flush() or on close(). Compressed output is one stream: pending bytes are deflated chunk by chunk
  * with a sync flush (each piece ends byte-aligned, not final), and close() ends the stream with an
  * empty final block and the wrapper's checksum trailer.
  */
@@ -147,37 +149,47 @@ export class TFRecordFileWriter {
   write(record: Uint8Array): void {
     if (this.fd === null) throw new DataLossError(`${this.path}: write after close`);
     const framed = frameRecord(record);
-    if (this.compression === "") {
-      this.writeRaw(framed);
-      return;
-    }
     this.pending.push(framed);
     this.pendingBytes += framed.length;
-    if (this.pendingBytes >= COMPRESS_CHUNK) this.compressPending();
+    if (this.pendingBytes >= CHUNK) this.writePending();
   }
 
-  private compressPending(): void {
+  /** Writes out the buffered records (deflated when compressing). */
+  private writePending(): void {
     if (this.pendingBytes === 0) return;
     const data =
       this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
+    if (this.compression === "") {
+      this.writeRaw(data);
+      return;
+    }
     this.check =
       this.compression === "GZIP" ? crc32Extend(this.check, data) : adler32Extend(this.check, data);
     this.total += data.length;
     this.writeRaw(deflateRawSync(data, { level: this.level, finishFlush: zc.Z_SYNC_FLUSH }));
   }
 
-  /** Writes out what is buffered (compressed data up to a sync point). */
+  /**
+   * Hands what is buffered to the OS (compressed data up to a sync point), so that readers see
+   * every record written so far; like TF's Flush, it does not fsync (see sync()).
+   */
   flush(): void {
     if (this.fd === null) return;
-    this.compressPending();
+    this.writePending();
+  }
+
+  /** flush(), then fsync: the records are on disk. */
+  sync(): void {
+    if (this.fd === null) return;
+    this.writePending();
     fs.fsyncSync(this.fd);
   }
 
   close(): void {
     if (this.fd === null) return;
-    this.compressPending();
+    this.writePending();
     if (this.compression !== "") {
       // An empty final block with fixed Huffman codes: BFINAL=1, BTYPE=01, end-of-block (7 zero
       // bits) — 10 bits, padded to two bytes.
