@@ -161,7 +161,7 @@ export class Inflater {
     this.gen = this.run();
   }
 
-  /** The next chunk of decompressed bytes (a view valid until the next call), or null at the end. */
+  /** The next chunk of decompressed bytes (a fresh array), or null at the end. */
   next(): Uint8Array | null {
     const r = this.gen.next();
     return r.done ? null : r.value;
@@ -269,8 +269,8 @@ export class Inflater {
   private *run(): Generator<Uint8Array, void, void> {
     for (let member = 0; ; member++) {
       if (member > 0) {
-        // Another gzip member may follow; anything else after the end is ignored (as gzip does
-        // for trailing zeros, and zlib for trailing bytes).
+        // Bytes after a gzip member start another member (as gzip(1) reads them; anything else
+        // there is an error); bytes after a ZLIB or raw stream are ignored.
         if (this.format !== "GZIP" || this.bitCnt > 0) return;
         const b = this.byteOrEnd();
         if (b < 0) return;
