@@ -1,7 +1,12 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
+import type { RunsResponse } from "../board/api_types.js";
+import { scalarEvent, writeEvents } from "../board/fixtures.js";
+import type { Board } from "../board/server.js";
 import * as tf from "../index.js";
 import { buildProgram, formatValue, inspectCheckpoint, showGraph } from "./tensorgraph.js";
 
@@ -110,4 +115,40 @@ describe("the command line", () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/tensorgraph: NotFoundError: .*nothere/);
   }, 30000);
+});
+
+describe("board", () => {
+  test("serves the logdir's runs; a missing logdir is a clean error", async () => {
+    const logdir = mkdtempSync(join(tmpdir(), "cli-board-"));
+    writeEvents(join(logdir, "run1", "events.out.tfevents.1.host"), [scalarEvent("loss", 0, 0.5)]);
+    let out = "";
+    let board: Board | undefined;
+    await buildProgram(
+      (s) => {
+        out += s;
+      },
+      (b) => {
+        board = b;
+      },
+    ).parseAsync(["node", "tensorgraph", "board", "--logdir", logdir, "--port", "0"]);
+    try {
+      expect(board).toBeDefined();
+      expect(board!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(out).toContain(`at ${board!.url}`);
+      const runs = (await (await fetch(`${board!.url}data/runs`)).json()) as RunsResponse;
+      expect(runs.runs.map((r) => r.name)).toEqual(["run1"]);
+    } finally {
+      await board?.close();
+      rmSync(logdir, { recursive: true, force: true });
+    }
+    await expect(
+      buildProgram(() => {}).parseAsync([
+        "node",
+        "tensorgraph",
+        "board",
+        "--logdir",
+        join(logdir, "gone"),
+      ]),
+    ).rejects.toThrow(/logdir .*gone does not exist/);
+  });
 });

@@ -4,11 +4,13 @@
  *
  *   tensorgraph inspect-checkpoint PATH [--tensor NAME] [--all]
  *   tensorgraph show-graph FILE        (.pb / .pbtxt GraphDef, .meta MetaGraphDef, SavedModel dir)
+ *   tensorgraph board --logdir DIR [--port 6006] [--host 127.0.0.1]   (the board, in a browser)
  */
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
+import { Command, InvalidArgumentError as CommanderArgumentError } from "commander";
+import { type Board, startBoard } from "../board/server.js";
 import { TF_DTYPE_NAME } from "../framework/dtypes.js";
 import { OpError } from "../framework/errors.js";
 import type { NDArray } from "../framework/ndarray.js";
@@ -253,8 +255,34 @@ export function showGraph(file: string): string {
 
 // ---------------------------------------------------------------------------------------------
 
-/** The commander program (exported so tests can run it without a process). */
-export function buildProgram(out: (s: string) => void = (s) => process.stdout.write(s)): Command {
+export interface BoardCommandOptions {
+  logdir: string;
+  port: number;
+  host: string;
+  reloadInterval: number;
+}
+
+const portNumber = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new CommanderArgumentError("a port is an integer from 0 to 65535");
+  return n;
+};
+
+const seconds = (v: string) => {
+  const n = Number(v);
+  if (!(n > 0)) throw new CommanderArgumentError("a positive number of seconds");
+  return n;
+};
+
+/**
+ * The commander program (exported so tests can run it without a process). `onBoard` receives
+ * the board that `board` started (the process keeps serving it until stopped).
+ */
+export function buildProgram(
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  onBoard: (b: Board) => void = () => {},
+): Command {
   const program = new Command("tensorgraph")
     .description("Look into TensorFlow's files: checkpoints, GraphDefs, MetaGraphs, SavedModels")
     .showHelpAfterError();
@@ -276,6 +304,29 @@ export function buildProgram(out: (s: string) => void = (s) => process.stdout.wr
       ".pb / .pbtxt GraphDef, .meta MetaGraphDef, or a SavedModel (directory or saved_model.pb)",
     )
     .action((file: string) => out(showGraph(file)));
+  program
+    .command("board")
+    .description(
+      "serve the board: scalars, histograms, images, audio, text, the graph and traces of the event files under a logdir",
+    )
+    .requiredOption("--logdir <dir>", "directory of runs (subdirectories holding event files)")
+    .option("--port <port>", "port to listen on (0: any free port)", portNumber, 6006)
+    .option(
+      "--host <host>",
+      "address to bind (loopback by default; 0.0.0.0 shows your runs to the network)",
+      "127.0.0.1",
+    )
+    .option("--reload-interval <seconds>", "how often to read the logdir again", seconds, 2)
+    .action(async (opts: BoardCommandOptions) => {
+      const board = await startBoard({
+        logdir: opts.logdir,
+        port: opts.port,
+        host: opts.host,
+        reloadIntervalMs: opts.reloadInterval * 1000,
+      });
+      out(`TensorGraph board serving ${board.logdir.root} at ${board.url} (Ctrl+C to stop)\n`);
+      onBoard(board);
+    });
   return program;
 }
 
