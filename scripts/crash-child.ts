@@ -3,7 +3,10 @@
 // maxToKeep 3) and a SavedModel every second step (simpleSave and Builder in turn) under
 // <work>/models — and prints what it is doing, one line per phase, so that the parent knows
 // where each kill landed and what completed:
-//   ready <step> | save <step> | saved <step> | build <dir> | built <dir>
+//   ready <step> | save <step> | saved <step> | build <dir> | built <dir> | logged <step>
+// It also logs summaries every step with a FileWriter under <work>/events (a scalar "step" and
+// a histogram of `a`; small queue and flush interval, so background writes land at random
+// moments) and flushes every third step ("logged <step>": all steps up to it are on disk).
 // Usage: node --import tsx scripts/crash-child.ts <work> [--once]
 // (--once: one step with both a checkpoint and a SavedModel, then exit)
 import * as fs from "node:fs";
@@ -26,6 +29,8 @@ export interface CrashModel {
   /** Sets every variable to its value at step `s` (fed). */
   setAll: tf.Operation;
   init: tf.Operation;
+  /** The merged summaries: scalar "step" (the step variable) and histogram "a". */
+  summary: tf.Tensor;
 }
 
 export function buildModel(): CrashModel {
@@ -49,7 +54,11 @@ export function buildModel(): CrashModel {
     const saver = new tf.train.Saver({ maxToKeep: MAX_TO_KEEP });
     const init = tf.globalVariablesInitializer();
     const sess = new tf.Session({ graph });
-    return { graph, sess, saver, s, a, b, step, setAll, init };
+    const summary = tf.summary.merge([
+      tf.summary.scalar("step", tf.cast(step.value(), "float32")),
+      tf.summary.histogram("a", a.value()),
+    ]);
+    return { graph, sess, saver, s, a, b, step, setAll, init, summary };
   });
 }
 
@@ -86,6 +95,10 @@ async function main(work: string, once: boolean): Promise<void> {
     // As a restarted trainer does, so that maxToKeep also deletes the earlier run's checkpoints.
     m.saver.recoverLastCheckpoints(state.allModelCheckpointPaths);
   }
+  const writer = new tf.summary.FileWriter(path.join(work, "events"), m.graph, {
+    maxQueue: 2,
+    flushSecs: 0.01,
+  });
   say(`ready ${s}`);
   do {
     s++;
@@ -105,7 +118,13 @@ async function main(work: string, once: boolean): Promise<void> {
       }
       say(`built ${dir}`);
     }
+    writer.addSummary((await m.sess.run(m.summary)).data[0] as string, s);
+    if (s % 3 === 0 || once) {
+      await writer.flush();
+      say(`logged ${s}`);
+    }
   } while (!once);
+  await writer.close();
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -10,8 +10,13 @@
 //  - the leftovers seen after the previous kill (temporary files and directories, deletion
 //    marks, partial checkpoints, a checkpoint written but not yet named) are gone once the next
 //    child has completed a save (a build, for model directories);
-//  - nothing else is in the directory.
-// At the end a last child saves once and exits: then no leftover at all may remain.
+//  - nothing else is in the directory;
+//  - every event file the child's FileWriter wrote (<work>/events) starts with its version
+//    record and reads back up to its last whole record: at most a truncated record at its end
+//    (DataLossError "truncated record"), never a corrupt one; every step the child reported
+//    logged (flushed) is in the files.
+// At the end a last child saves once and exits: then no leftover at all may remain, and its
+// event file reads back whole.
 // The delays come from a seeded generator (--seed): a failing campaign can be replayed.
 // Usage: npm run crash-test -- [--kills 100] [--seed N] [--max-delay 1000] [--dir D] [--keep]
 import { type ChildProcess, spawn } from "node:child_process";
@@ -21,6 +26,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "../src/index.js";
 import { parseTempName } from "../src/io/checkpoint/fs_util.js";
+import { readEventFile } from "../src/summary/event_file.js";
 import { buildModel, type CrashModel, checkValues, MAX_TO_KEEP } from "./crash-child.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -112,9 +118,16 @@ class Campaign {
       number
     >,
     leftoversRemoved: 0,
+    eventFiles: 0,
+    eventsRead: 0,
+    truncatedEventFiles: 0,
   };
   readonly failures: string[] = [];
   private previous = new Map<string, string>();
+  /** Steps some child reported logged: each must be found in the event files. */
+  private readonly loggedSteps = new Set<number>();
+  /** Event files checked after an earlier kill (a dead writer's file never changes). */
+  private readonly eventFilesSeen = new Set<string>();
 
   constructor(readonly work: string) {
     this.ckptDir = path.join(work, "ckpt");
@@ -236,7 +249,10 @@ class Campaign {
       fs.rmSync(dir, { recursive: true, force: true }); // checked: keep the directory small
     }
 
-    // 4. What the previous kill left must be gone once a save (a build) has completed since.
+    // 4. Event files: whole records up to at most a truncated tail; every logged step there.
+    failures.push(...this.checkEvents(lines, final));
+
+    // 5. What the previous kill left must be gone once a save (a build) has completed since.
     for (const [file, id] of this.previous) {
       const isDir = file.startsWith(this.modelsDir);
       const completed = isDir ? builtAny : savedSteps.length > 0;
@@ -251,6 +267,52 @@ class Campaign {
     for (const [file, id] of this.previous) if (identity(file) === id) leftovers.set(file, id);
     this.previous = leftovers;
     return { leftovers, counts, failures };
+  }
+
+  private checkEvents(lines: readonly string[], final: boolean): string[] {
+    const failures: string[] = [];
+    const dir = path.join(this.work, "events");
+    const ready = Number(lines.find((l) => l.startsWith("ready "))?.slice(6) ?? Number.NaN);
+    const logged = lines.filter((l) => l.startsWith("logged ")).map((l) => Number(l.slice(7)));
+    // A flush covers every step this child added before it: ready+1 .. the last logged step.
+    if (logged.length > 0)
+      for (let s = ready + 1; s <= Math.max(...logged); s++) this.loggedSteps.add(s);
+    const steps = new Set<number>();
+    for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+      const file = path.join(dir, name);
+      if (!/^events\.out\.tfevents\.\d{10}\./.test(name)) {
+        failures.push(`an unexpected file in the events directory: ${name}`);
+        continue;
+      }
+      const isNew = !this.eventFilesSeen.has(name);
+      this.eventFilesSeen.add(name);
+      let n = 0;
+      try {
+        for (const e of readEventFile(file)) {
+          if (n === 0 && e.what.case !== "fileVersion")
+            failures.push(`${name} does not start with its version record`);
+          if (e.what.case === "summary") steps.add(Number(e.step));
+          n++;
+        }
+      } catch (e) {
+        const msg = (e as Error).message;
+        if (!(e instanceof tf.DataLossError) || !msg.startsWith("truncated record"))
+          failures.push(`${name} is corrupt, not just cut short: ${msg}`);
+        else if (final && isNew) failures.push(`the final child's event file is cut short: ${msg}`);
+        else if (isNew) this.stats.truncatedEventFiles++;
+      }
+      if (n === 0) failures.push(`${name} has no whole record (not even its version)`);
+      if (isNew) {
+        this.stats.eventFiles++;
+        this.stats.eventsRead += n;
+      }
+    }
+    const missing = [...this.loggedSteps].filter((s) => !steps.has(s));
+    if (missing.length > 0)
+      failures.push(
+        `logged steps missing from the event files: ${missing.slice(0, 10).join(", ")}`,
+      );
+    return failures;
   }
 
   record(kill: number, inspection: Inspection): void {
@@ -315,7 +377,9 @@ async function main(): Promise<number> {
     `crash-test summary: seed=${seed} kills=${s.kills} (in save ${s.phase.save}, in build ${s.phase.build}, between ${s.phase.other}) ` +
       `checkpoints restored=${s.checkpointsRestored} savedmodels loaded=${s.modelsLoaded} ` +
       `leftovers seen: temp files=${l.tempFile} marks=${l.mark} partial checkpoint files=${l.partial} unnamed checkpoint files=${l.unnamed} temp model dirs=${l.tempDir}, ` +
-      `removed by a later save=${s.leftoversRemoved} failures=${campaign.failures.length} ` +
+      `removed by a later save=${s.leftoversRemoved} ` +
+      `event files=${s.eventFiles} (cut short by the kill=${s.truncatedEventFiles}) events read=${s.eventsRead} ` +
+      `failures=${campaign.failures.length} ` +
       `time=${((Date.now() - t0) / 1000).toFixed(0)}s`,
   );
   if (!keep && campaign.failures.length === 0) fs.rmSync(work, { recursive: true, force: true });

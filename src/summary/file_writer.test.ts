@@ -146,7 +146,7 @@ describe("FileWriter", () => {
     expect(metas[1]).toBeUndefined();
   });
 
-  it("close writes everything; later events are ignored; reopen appends a new file", async () => {
+  it("close writes everything; later events are ignored; reopen starts a new file", async () => {
     const dir = tmp();
     const w = new FileWriter(dir, null, { maxQueue: 100 });
     for (let i = 0; i < 5; i++) w.addSessionLog({ msg: `m${i}` }, i);
@@ -156,8 +156,11 @@ describe("FileWriter", () => {
     w.reopen();
     w.addSessionLog({ msg: "after" }, 9);
     await w.close();
-    // The reopened file may share the old one's name (same second): it is appended to then.
-    const events = readdirSync(dir).flatMap((f) => [...tf.train.summaryIterator(join(dir, f))]);
+    // A new file even within the same second: its name takes the next free second.
+    const files = readdirSync(dir).sort();
+    expect(files.length).toBe(2);
+    expect(files[1]).toBe(basename(w.filePath));
+    const events = files.flatMap((f) => [...tf.train.summaryIterator(join(dir, f))]);
     const msgs = events.flatMap((e) => (e.what.case === "sessionLog" ? [e.what.value.msg] : []));
     expect(msgs).toEqual(["m0", "m1", "m2", "m3", "m4", "after"]);
     expect(events.filter((e) => e.what.case === "fileVersion").length).toBe(2);
@@ -169,6 +172,20 @@ describe("FileWriter", () => {
     const file = join(tmp(), "f");
     writeFileSync(file, "");
     expect(() => new FileWriter(file)).toThrow(/EEXIST|ENOTDIR/);
+  });
+});
+
+describe("two writers in one logdir", () => {
+  it("never share a file, even in the same second", async () => {
+    const dir = tmp();
+    const a = track(new FileWriter(dir));
+    const b = track(new FileWriter(dir));
+    expect(a.filePath).not.toBe(b.filePath);
+    a.addSessionLog({ msg: "a" });
+    b.addSessionLog({ msg: "b" });
+    await Promise.all([a.flush(), b.flush()]);
+    expect(read(a).length).toBe(2);
+    expect(read(b).length).toBe(2);
   });
 });
 

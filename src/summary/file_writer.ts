@@ -2,7 +2,7 @@
 // logdir, off the training loop's path. Events are serialized when added and queued; the queue is
 // handed to asynchronous file writes when it holds `maxQueue` events or every `flushSecs`
 // (an unref'd timer: it never keeps the process alive), and by flush()/close().
-import { appendFileSync, mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { create, fromBinary, isMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { stringBytes } from "../framework/bytes.js";
 import { InvalidArgumentError, ValueError } from "../framework/errors.js";
@@ -210,14 +210,31 @@ export class FileWriter {
   reopen(): void {
     if (!this.closed) return;
     mkdirSync(this.dir, { recursive: true });
-    this.path = eventFileName(this.dir, this.suffix);
-    // The version record is written now, synchronously, so the file exists from here on.
+    // The version record is written now, synchronously, so the file exists from here on. The
+    // file is new: were the name taken (another writer, or a reopen, in the same second), the
+    // next second's name is used, so no file is ever appended to after a partial record.
     const version = create(EventSchema, {
       wallTime: Date.now() / 1000,
       what: { case: "fileVersion", value: FILE_VERSION },
     });
+    let seconds = Math.floor(Date.now() / 1000);
+    let fd: number;
+    for (;;) {
+      this.path = eventFileName(this.dir, this.suffix, seconds);
+      try {
+        fd = openSync(this.path, "wx");
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        seconds++;
+      }
+    }
+    try {
+      writeSync(fd, frameRecord(toBinary(EventSchema, version)));
+    } finally {
+      closeSync(fd);
+    }
     this.appender = new RecordAppender(this.path);
-    appendFileSync(this.path, frameRecord(toBinary(EventSchema, version)));
     this.closed = false;
     this.timer = setInterval(() => this.handOff(), this.flushSecs * 1000);
     this.timer.unref();
