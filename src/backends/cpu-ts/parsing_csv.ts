@@ -1,6 +1,6 @@
 // DecodeCSV and DecodeCompressed kernels, with TF 1.15's parsing rules and error messages.
 import { constants as bufferConstants } from "node:buffer";
-import { gunzipSync, inflateSync } from "node:zlib";
+import { gunzipSync, inflateSync, constants as zlibConstants } from "node:zlib";
 import { stringBytes } from "../../framework/bytes.js";
 import type { DType } from "../../framework/dtypes.js";
 import {
@@ -235,10 +235,10 @@ cpuBackend.register("DecodeCompressed", (node) => {
       const bytes = stringBytes(s);
       let raw: Buffer;
       try {
-        raw =
-          type === "GZIP"
-            ? gunzipSync(bytes, { maxOutputLength })
-            : inflateSync(bytes, { maxOutputLength });
+        // TF reads each element until the stream ends or its input does: a truncated element
+        // gives what it holds (a sync flush at the end does that here); corrupt data fails.
+        const opts = { maxOutputLength, finishFlush: zlibConstants.Z_SYNC_FLUSH };
+        raw = type === "GZIP" ? gunzipSync(bytes, opts) : inflateSync(bytes, opts);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {
