@@ -3,7 +3,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { deflateSync, gunzipSync, gzipSync, inflateSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { DataLossError, InvalidArgumentError, NotFoundError } from "../framework/errors.js";
+import {
+  DataLossError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../framework/errors.js";
 import { crc32c, maskCrc } from "./checkpoint/crc32c.js";
 import {
   frameRecord,
@@ -223,6 +228,11 @@ describe("TFRecordFileReader", () => {
     const file = path.join(dir, "missing.tfrecord");
     expect(() => new TFRecordFileReader(file)).toThrow(NotFoundError);
     expect(() => new TFRecordFileReader(file)).toThrow(/missing\.tfrecord/);
+  });
+
+  it("a directory is FailedPreconditionError naming it", () => {
+    expect(() => new TFRecordFileReader(dir)).toThrow(FailedPreconditionError);
+    expect(() => new TFRecordFileReader(dir)).toThrow(new RegExp(dir));
   });
 
   it("an unknown compression type is InvalidArgumentError", () => {
