@@ -20,6 +20,7 @@ import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { DATA_TYPE_ENUM } from "../framework/dtypes.js";
 import {
   AlreadyExistsError,
+  FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
   ValueError,
@@ -218,7 +219,15 @@ export function assetFileDefs(meta: MetaGraphDef): AssetFileDef[] {
   if (c?.kind.case !== "anyList") return [];
   const out: AssetFileDef[] = [];
   for (const a of c.kind.value.value) {
-    const def = anyUnpack(a, AssetFileDefSchema);
+    let def: AssetFileDef | undefined;
+    try {
+      def = anyUnpack(a, AssetFileDefSchema);
+    } catch (e) {
+      // TF's ParseAny: FailedPrecondition("Failed to unpack: ...").
+      throw new FailedPreconditionError(
+        `Failed to unpack an AssetFileDef in collection '${ASSETS_KEY}': ${(e as Error).message}`,
+      );
+    }
     if (def) out.push(def);
   }
   return out;
