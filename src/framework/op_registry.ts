@@ -37,6 +37,14 @@ export function registerOp(type: string, registration: OpRegistration): void {
   registry.set(type, { def, ...registration });
 }
 
+/**
+ * Declares an op type TensorFlow registers outside ops.pbtxt (Grappler's internal fused ops such
+ * as _FusedMatMul, which only graph passes create): its OpDef is given here.
+ */
+export function registerInternalOp(def: OpDef, registration: OpRegistration): void {
+  registry.set(def.name, { def, ...registration });
+}
+
 /** Adds or replaces the gradient of a registered op (used by the gradients module). */
 export function registerGradient(type: string, gradient: GradientFn): void {
   const op = registry.get(type);

@@ -4,6 +4,8 @@ import { InvalidArgumentError } from "../framework/errors.js";
 import type { Operation, Tensor } from "../framework/graph.js";
 import { isFunctionCall } from "../passes/inline_functions.js";
 import { inlineFunctionCalls } from "../passes/lower_plan.js";
+import { optimizeRun } from "../passes/optimize.js";
+import type { RewriterConfig } from "../passes/rewriter_config.js";
 import { DataflowPlan } from "./dataflow_plan.js";
 import { makeKernel, type Plan } from "./plan_support.js";
 import { StaticPlan } from "./static_plan.js";
@@ -35,6 +37,7 @@ export function compilePlan(
   targets: readonly Operation[],
   backends: readonly Backend[],
   env: KernelEnv,
+  rewrite?: RewriterConfig,
 ): Plan {
   const fed = new Set(feeds);
   const needed = neededOps(fetchTensors, targets, fed);
@@ -50,13 +53,23 @@ export function compilePlan(
   // Calls and functional control flow run inlined, in a lowered copy of what the run needs.
   if ([...needed].some(isFunctionCall)) {
     const low = inlineFunctionCalls(needed, feeds, fetchTensors, targets);
-    return compilePlan(low.feeds, low.fetches, low.targets, backends, env);
+    return compilePlan(low.feeds, low.fetches, low.targets, backends, env, rewrite);
   }
   const kernelOf = (op: Operation) => makeKernel(op, backends, env);
   if ([...needed].some((op) => CONTROL_FLOW.has(op.type))) {
     return new DataflowPlan(needed, feeds, fetchTensors, kernelOf);
   }
-  return new StaticPlan(topoOrder(fetchTensors, targets, fed), feeds, fetchTensors, kernelOf);
+  const order = topoOrder(fetchTensors, targets, fed);
+  // The graph passes rewrite a private copy of what the run needs (src/passes/optimize.ts).
+  const opt = optimizeRun(order, feeds, fetchTensors, targets, backends, env, rewrite);
+  if (!opt?.run) {
+    const plan = new StaticPlan(order, feeds, fetchTensors, kernelOf);
+    return opt ? Object.assign(plan, { passReport: opt.reports }) : plan;
+  }
+  const run = opt.run;
+  const runOrder = topoOrder(run.fetches, run.targets, new Set(run.feeds));
+  const plan = new StaticPlan(runOrder, run.feeds, run.fetches, kernelOf);
+  return Object.assign(plan, { passReport: opt.reports });
 }
 
 /** Whether the op's outputs are all fed, so that the feeds stand in for it. */

@@ -34,3 +34,4 @@ import "./data_flow.js";
 import "./io_readers.js";
 import "./dataset.js";
 import "./parsing_csv.js";
+import "./fused.js";
