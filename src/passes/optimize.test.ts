@@ -35,7 +35,7 @@ interface Compiled {
 
 /** Compiles and runs fetches of `g` with `config`; the plan's size and pass report. */
 async function compileRun(
-  g: tf.Graph,
+  _g: tf.Graph,
   fetches: tf.Tensor[],
   feeds: [tf.Tensor, tf.NDArray][] = [],
   config: RewriterConfig = {},
@@ -267,7 +267,8 @@ describe("remapping", () => {
         { dtype: "float32", shape: [2, 2, 2, 1] },
       );
       // Two filters: the same conv twice would be one node after CSE.
-      const conv = (name: string) => tf.nn.conv2d(x, name === "c1" ? f : tf.neg(f), 1, "VALID", { name });
+      const conv = (name: string) =>
+        tf.nn.conv2d(x, name === "c1" ? f : tf.neg(f), 1, "VALID", { name });
       const biased = tf.nn.relu6(tf.nn.biasAdd(conv("c1"), tf.constant([0.5])));
       const c = (v: number) => tf.constant([v], { dtype: "float32" });
       const bn = tf.nn.fusedBatchNorm(conv("c2"), c(2), c(1), {
