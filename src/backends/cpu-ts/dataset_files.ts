@@ -4,6 +4,7 @@
 import { bytesString } from "../../framework/bytes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
+import { FixedLengthRecordFileReader, TextLineFileReader } from "../../io/record_files.js";
 import { type RecordCompression, TFRecordFileReader } from "../../io/tfrecord.js";
 import { checkPath } from "../file_policy.js";
 import type { KernelEnv, NodeInfo, Value } from "../kernel.js";
@@ -100,5 +101,45 @@ cpuBackend.register(
     const compression = compressionOf(inputs[1], node.name);
     const bufferSize = bufferSizeOf(inputs[2], node.name);
     return { files, open: (f) => new TFRecordFileReader(f, { compression, bufferSize }) };
+  }),
+);
+
+cpuBackend.register(
+  "TextLineDataset",
+  fileDatasetKernel((node, inputs) => {
+    const files = stringList(inputs[0], node.name, "filenames");
+    const compression = compressionOf(inputs[1], node.name);
+    const bufferSize = bufferSizeOf(inputs[2], node.name);
+    // TF 1.15's TextLineDataset drops every "\r" of a line (BufferedInputStream::ReadLine).
+    return {
+      files,
+      open: (f) => new TextLineFileReader(f, { compression, bufferSize, carriageReturns: "all" }),
+    };
+  }),
+);
+
+cpuBackend.register(
+  "FixedLengthRecordDatasetV2",
+  fileDatasetKernel((node, inputs) => {
+    const files = stringList(inputs[0], node.name, "filenames");
+    const [headerBytes, recordBytes, footerBytes] = [1, 2, 3].map((i) =>
+      scalarNumber(inputs[i], node.name, ["header_bytes", "record_bytes", "footer_bytes"][i - 1]),
+    );
+    if (recordBytes <= 0)
+      throw new InvalidArgumentError(`${node.name}: record_bytes must be > 0, got ${recordBytes}`);
+    const bufferSize = bufferSizeOf(inputs[4], node.name);
+    const compression = compressionOf(inputs[5], node.name);
+    return {
+      files,
+      open: (f) =>
+        new FixedLengthRecordFileReader(f, {
+          recordBytes,
+          headerBytes,
+          footerBytes,
+          bufferSize,
+          compression,
+          requireWholeRecords: true,
+        }),
+    };
   }),
 );

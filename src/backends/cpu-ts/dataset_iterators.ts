@@ -15,7 +15,7 @@ import type { FuncAttr } from "../../framework/op_def.js";
 import { currentRun } from "../../framework/run_context.js";
 import type { TensorShape } from "../../framework/tensor_shape.js";
 import { shapeString } from "../../framework/tensor_shape.js";
-import { type KernelEnv, type NodeInfo, ResourceHandle, type Value } from "../kernel.js";
+import { arr, type KernelEnv, type NodeInfo, ResourceHandle, type Value } from "../kernel.js";
 import {
   abortable,
   type DatasetImpl,
@@ -68,8 +68,9 @@ export class IteratorState {
       throw new InvalidArgumentError(
         `${op}: the dataset's elements have ${e.length} components, the iterator expects ${this.types.length}`,
       );
-    e.forEach((v, i) => {
-      if (!(v instanceof NDArray)) return; // a nested dataset
+    e.forEach((x, i) => {
+      if (this.types[i] === "variant") return; // a nested dataset
+      const v = arr(x);
       const s = this.shapes[i];
       if (v.dtype !== this.types[i] || (s && !s.isCompatibleWith(v.shape)))
         throw new InvalidArgumentError(

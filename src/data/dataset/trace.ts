@@ -60,8 +60,12 @@ export function traceFunction(
       g.withControlFlowContext(
         null,
         () =>
-          g.createOp("Placeholder", [], { dtype, shape } as unknown as Record<string, never>, argName)
-            .outputs[0],
+          g.createOp(
+            "Placeholder",
+            [],
+            { dtype, shape } as unknown as Record<string, never>,
+            argName,
+          ).outputs[0],
       ),
     );
   const specs = flatSpecs(input);
