@@ -73,10 +73,14 @@ else
   # The native tests; every op test that runs on each registered backend (BACKENDS, which
   # includes "native" when the addon loads); and the model tests (Fashion-MNIST MLP and convnet,
   # Pong) and the numeric gradient table, which run on the default backend (native) with
-  # realistic sizes. `scripts/test-asan.sh src test` runs the whole suite instead (slow).
+  # realistic sizes; and the fuzz corpora (test/fuzz/regressions.test.ts: the native-kernel
+  # target's inputs run every native kernel with odd shapes and attrs, the parser targets' the
+  # checkpoint, TFRecord, GraphDef... readers). `scripts/test-asan.sh src test` runs the whole
+  # suite instead (slow).
   mapfile -t files < <(
     { echo src/backends/native/native.test.ts; echo src/runtime/buffer_pool.test.ts;
       echo test/fashion_mnist.test.ts; echo test/pong.test.ts; echo test/gradient_coverage.test.ts;
+      echo test/fuzz/regressions.test.ts;
       grep -rl --include='*.test.ts' 'BACKENDS' src test; } | sort -u
   )
 fi
