@@ -274,3 +274,69 @@ describe("PriorityQueue", () => {
     ).rejects.toThrow(/priority element to be a scalar/);
   });
 });
+
+describe("blocking runs", () => {
+  test("a dequeue waits for an enqueue of another run in flight at the same time", async () => {
+    const { sess, out } = build(() => {
+      const q = new tf.FIFOQueue<tf.Tensor>(1, "float32", { shapes: [[]] });
+      const x = tf.placeholder("float32", [], "x");
+      return { deq: q.dequeue(), enq: q.enqueue(x), size: q.size() };
+    });
+    const pending = sess.run(out.deq);
+    await new Promise((r) => setTimeout(r, 10));
+    await sess.run(out.enq, { x: 5 });
+    expect((await pending).item()).toBe(5);
+    // An enqueue to the full queue waits for the dequeue of a later run.
+    await sess.run(out.enq, { x: 1 });
+    const waiting = sess.run(out.enq, { x: 2 });
+    expect((await sess.run(out.deq)).item()).toBe(1);
+    await waiting;
+    expect((await sess.run(out.deq)).item()).toBe(2);
+  });
+
+  test("RunOptions.timeoutInMs: DeadlineExceededError, and the queue stays intact", async () => {
+    const { sess, out } = build(() => {
+      const q = new tf.FIFOQueue<tf.Tensor>(1, "float32", { shapes: [[]] });
+      return { deq: q.dequeue(), enq: q.enqueue(7), size: q.size() };
+    });
+    await expect(sess.run(out.deq, undefined, { timeoutInMs: 30 })).rejects.toThrow(
+      tf.errors.DeadlineExceededError,
+    );
+    await sess.run(out.enq);
+    expect((await sess.run(out.size)).item()).toBe(1); // the timed-out dequeue took nothing
+    await expect(sess.run(out.enq, undefined, { timeoutInMs: 30 })).rejects.toThrow(
+      tf.errors.DeadlineExceededError,
+    );
+    expect((await sess.run(out.deq)).item()).toBe(7);
+    expect((await sess.run(out.size)).item()).toBe(0); // the timed-out enqueue added nothing
+  });
+
+  test("close(cancelPendingEnqueues) fails a waiting enqueue with CancelledError", async () => {
+    const { sess, out } = build(() => {
+      const q = new tf.FIFOQueue<tf.Tensor>(1, "float32", { shapes: [[]] });
+      return {
+        enq: q.enqueue(1),
+        cancel: q.close({ cancelPendingEnqueues: true }),
+        deq: q.dequeue(),
+      };
+    });
+    await sess.run(out.enq);
+    const waiting = sess.run(out.enq);
+    await sess.run(out.cancel);
+    await expect(waiting).rejects.toThrow(tf.errors.CancelledError);
+    expect((await sess.run(out.deq)).item()).toBe(1);
+    await expect(sess.run(out.deq)).rejects.toThrow(tf.errors.OutOfRangeError);
+  });
+
+  test("a waiting dequeue ends with OutOfRangeError when the queue is closed", async () => {
+    const { sess, out } = build(() => {
+      const q = new tf.FIFOQueue<tf.Tensor>(1, "float32", { shapes: [[]] });
+      return { many: q.dequeueMany(2), close: q.close(), enq: q.enqueue(3), size: q.size() };
+    });
+    const waiting = sess.run(out.many);
+    await sess.run(out.enq);
+    await sess.run(out.close);
+    await expect(waiting).rejects.toThrow(/insufficient elements \(requested 1, current size 0\)/);
+    expect((await sess.run(out.size)).item()).toBe(1); // the element it held went back
+  });
+});

@@ -4,7 +4,8 @@
 // A queue is per-session state: its op outputs a resource handle, the other ops use it.
 import type { DType } from "../framework/dtypes.js";
 import { ValueError } from "../framework/errors.js";
-import { getDefaultGraph, type Operation, type Tensor } from "../framework/graph.js";
+import { type Graph, getDefaultGraph, type Operation, type Tensor } from "../framework/graph.js";
+import type { AttrValue } from "../framework/op_def.js";
 import { registerOp, type ShapeFn } from "../framework/op_registry.js";
 import type { ShapeContext } from "../framework/shape_inference.js";
 import { type ShapeLike, TensorShape } from "../framework/tensor_shape.js";
@@ -96,6 +97,20 @@ function asShapeList(
   }
   return list;
 }
+/** Creates an op named `name`, or exactly `name` less its slash when it ends in "/" (as TF). */
+function createNamed(
+  g: Graph,
+  type: string,
+  inputs: Tensor[],
+  attrs: Record<string, AttrValue>,
+  name: string,
+): Operation {
+  const exact = name.endsWith("/");
+  return g.createOp(type, inputs, attrs, exact ? name.slice(0, -1) : name, { exactName: exact });
+}
+const queueOp = (type: string, attrs: Record<string, AttrValue>, name: string): Tensor =>
+  createNamed(getDefaultGraph(), type, [], attrs, name).outputs[0];
+
 const asTypeList = (d: DType | readonly DType[]): DType[] => (typeof d === "string" ? [d] : [...d]);
 
 /**
@@ -141,7 +156,7 @@ export class QueueBase<O extends QueueElement = QueueElement> {
     return Array.isArray(vals) ? [...(vals as TensorLike[])] : [vals as TensorLike];
   }
 
-  private convert(vals: QueueValues, scope: string, many: boolean): Tensor[] {
+  private convert(vals: QueueValues, many: boolean): Tensor[] {
     const list = this.componentList(vals);
     if (list.length !== this.dtypes.length)
       throw new ValueError(
@@ -149,7 +164,7 @@ export class QueueBase<O extends QueueElement = QueueElement> {
       );
     const g = this.queueRef.graph;
     return list.map((v, i) => {
-      const t = convertToTensor(v, this.dtypes[i], `${scope}component_${i}`, g);
+      const t = convertToTensor(v, this.dtypes[i], `component_${i}`, g);
       const want = this.shapes[i];
       if (want) {
         const dims = t.shape.dims;
@@ -171,8 +186,10 @@ export class QueueBase<O extends QueueElement = QueueElement> {
   enqueue(vals: QueueValues, name?: string): Operation {
     const g = this.queueRef.graph;
     return g.nameScope(name ?? `${this.name}_enqueue`, (scope) => {
-      const comps = this.convert(vals, scope, false);
-      return makeOp("QueueEnqueueV2", [this.queueRef, comps], {}, scope.slice(0, -1));
+      const comps = this.convert(vals, false);
+      return g.createOp("QueueEnqueueV2", [this.queueRef, comps], {}, scope.slice(0, -1), {
+        exactName: true,
+      });
     });
   }
 
@@ -180,7 +197,7 @@ export class QueueBase<O extends QueueElement = QueueElement> {
   enqueueMany(vals: QueueValues, name?: string): Operation {
     const g = this.queueRef.graph;
     return g.nameScope(name ?? `${this.name}_EnqueueMany`, (scope) => {
-      const comps = this.convert(vals, scope, true);
+      const comps = this.convert(vals, true);
       let batch: number | null = null;
       for (const t of comps) {
         const b = t.shape.dim(0);
@@ -190,27 +207,38 @@ export class QueueBase<O extends QueueElement = QueueElement> {
           );
         batch ??= b;
       }
-      return makeOp("QueueEnqueueManyV2", [this.queueRef, comps], {}, scope.slice(0, -1));
+      return g.createOp("QueueEnqueueManyV2", [this.queueRef, comps], {}, scope.slice(0, -1), {
+        exactName: true,
+      });
     });
   }
 
-  /** @internal The dequeued components as a list (what the input pipelines use). */
+  /**
+   * @internal The dequeued components as a list (what the input pipelines use). A name ending
+   * in "/" (a name scope) is used exactly, without the slash, as TF does.
+   */
   dequeueList(kind: "one" | "many" | "upTo", n?: TensorLike, name?: string): Tensor[] {
-    const op =
+    const g = this.queueRef.graph;
+    const type =
       kind === "one"
-        ? makeOp(
-            "QueueDequeueV2",
-            [this.queueRef],
-            { component_types: [...this.dtypes] },
-            name ?? `${this.name}_Dequeue`,
-          )
-        : makeOp(
-            kind === "many" ? "QueueDequeueManyV2" : "QueueDequeueUpToV2",
-            [this.queueRef, convertToTensor(n!, "int32", undefined, this.queueRef.graph)],
-            { component_types: [...this.dtypes] },
-            name ?? `${this.name}_${kind === "many" ? "DequeueMany" : "DequeueUpTo"}`,
-          );
-    return [...op.outputs];
+        ? "QueueDequeueV2"
+        : kind === "many"
+          ? "QueueDequeueManyV2"
+          : "QueueDequeueUpToV2";
+    const suffix = kind === "one" ? "Dequeue" : kind === "many" ? "DequeueMany" : "DequeueUpTo";
+    const inputs =
+      kind === "one"
+        ? [this.queueRef]
+        : [this.queueRef, convertToTensor(n!, "int32", undefined, g)];
+    return [
+      ...createNamed(
+        g,
+        type,
+        inputs,
+        { component_types: [...this.dtypes] },
+        name ?? `${this.name}_${suffix}`,
+      ).outputs,
+    ];
   }
 
   private pack(tensors: Tensor[]): O {
@@ -263,9 +291,8 @@ export class FIFOQueue<O extends QueueElement = QueueElement> extends QueueBase<
   ) {
     const types = asTypeList(dtypes);
     const shapes = asShapeList(options.shapes, types, false);
-    const ref = makeOp1(
+    const ref = queueOp(
       "FIFOQueueV2",
-      [],
       { component_types: types, shapes, capacity, shared_name: options.sharedName ?? "" },
       options.name ?? "fifo_queue",
     );
@@ -288,9 +315,8 @@ export class PaddingFIFOQueue<O extends QueueElement = QueueElement> extends Que
     if (!shapes)
       throw new ValueError("PaddingFIFOQueue needs a shape for every component (shapes)");
     const list = asShapeList(shapes, types, true);
-    const ref = makeOp1(
+    const ref = queueOp(
       "PaddingFIFOQueueV2",
-      [],
       { component_types: types, shapes: list, capacity, shared_name: options.sharedName ?? "" },
       options.name ?? "padding_fifo_queue",
     );
@@ -312,9 +338,8 @@ export class RandomShuffleQueue<O extends QueueElement = QueueElement> extends Q
     const types = asTypeList(dtypes);
     const shapes = asShapeList(options.shapes, types, false);
     const [s1, s2] = getSeed(options.seed, getDefaultGraph());
-    const ref = makeOp1(
+    const ref = queueOp(
       "RandomShuffleQueueV2",
-      [],
       {
         component_types: types,
         shapes,
@@ -343,9 +368,8 @@ export class PriorityQueue<O extends QueueElement = QueueElement> extends QueueB
   ) {
     const list = asTypeList(types);
     const shapeList = asShapeList(shapes, list, false);
-    const ref = makeOp1(
+    const ref = queueOp(
       "PriorityQueueV2",
-      [],
       { component_types: list, shapes: shapeList, capacity, shared_name: options.sharedName ?? "" },
       options.name ?? "priority_queue",
     );
