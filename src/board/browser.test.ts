@@ -11,6 +11,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DataType } from "../io/proto/index.js";
 import {
+  audioEvent,
   eventRecord,
   fileVersion,
   graphEvent,
@@ -100,6 +101,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the board in Chromium", () => {
         1,
       ),
       textEvent("notes", 0, "first <b>note</b>"),
+      audioEvent("tone", 0, 8000, 800, 440),
       runMetadataEvent("step_1", 1, "/device:CPU:0", [
         { name: "x", op: "Placeholder", start: 0, duration: 5 },
         { name: "dense/MatMul", op: "MatMul", start: 5, duration: 30, shape: [4, 1] },
@@ -115,7 +117,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the board in Chromium", () => {
       join(dir, "eval", "events.out.tfevents.2.host"),
       Buffer.concat([eventRecord(scalarEvent("loss", 0, 3)), cut.subarray(0, cut.length - 3)]),
     );
-    board = await startBoard({ logdir: dir, port: 0, reloadIntervalMs: 100 });
+    board = await startBoard({ logdir: dir, port: 0, reloadIntervalMs: 100, incompleteGraceMs: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("console", (m) => {
@@ -236,6 +238,15 @@ describe.skipIf(!existsSync(CHROMIUM))("the board in Chromium", () => {
     await page.locator('.image-card[data-tag="input"] input[type=range]').fill("0");
     await expect.poll(() => img.evaluate((e) => (e as HTMLImageElement).naturalWidth)).toBe(2);
     expect(await img.getAttribute("data-step")).toBe("0");
+  });
+
+  test("audio clips load in the player", async () => {
+    await openTab("audio");
+    const audio = page.locator('.audio-card[data-tag="tone"] audio');
+    // 800 frames at 8 kHz: a tenth of a second.
+    await expect
+      .poll(() => audio.evaluate((e) => (e as HTMLAudioElement).duration))
+      .toBeCloseTo(0.1, 3);
   });
 
   test("histograms, text and the trace", async () => {

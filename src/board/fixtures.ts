@@ -21,6 +21,7 @@ import {
   NodeOutputSchema,
   RunMetadataSchema,
   StepStatsSchema,
+  Summary_AudioSchema,
   Summary_ImageSchema,
   Summary_ValueSchema,
   SummaryMetadata_PluginDataSchema,
@@ -33,6 +34,7 @@ import {
   TensorShapeProtoSchema,
 } from "../io/proto/index.js";
 import { frameRecord } from "../io/tfrecord.js";
+import { encodeWav } from "../summary/wav.js";
 
 type EventInit = Parameters<typeof create<typeof EventSchema>>[1];
 
@@ -164,6 +166,33 @@ export function imageEvent(
         height,
         colorspace: 3,
         encodedImageString: bytes,
+      }),
+    },
+  });
+}
+
+/** An audio clip: `frames` mono samples of a sine at `hz`, as a WAV (AudioSummaryV2's encoding). */
+export function audioEvent(
+  tag: string,
+  step: number,
+  sampleRate: number,
+  frames: number,
+  hz: number,
+): Event {
+  const samples = Array.from(
+    { length: frames },
+    (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / sampleRate),
+  );
+  return summaryValueEvent(step, {
+    tag,
+    value: {
+      case: "audio",
+      value: create(Summary_AudioSchema, {
+        sampleRate,
+        numChannels: 1n,
+        lengthFrames: BigInt(frames),
+        encodedAudioString: encodeWav(samples, sampleRate, 1, frames),
+        contentType: "audio/wav",
       }),
     },
   });

@@ -29,6 +29,10 @@ class FollowedFile {
   readonly follower: RecordFollower;
   /** Set when a record's CRC is right but it is not an Event: the file is read no further. */
   decodeProblem: FileProblem | undefined;
+  /** When the current incomplete tail was first seen (ms), and at which offset. */
+  private incompleteSince: { offset: number; at: number } | undefined;
+  /** The problem last reported, to notice when it changes. */
+  reported: string | undefined;
 
   constructor(
     readonly run: string,
@@ -39,11 +43,34 @@ class FollowedFile {
     this.follower = new RecordFollower(realPath);
   }
 
-  problem(): FileProblem | undefined {
+  /** Notes when an incomplete tail appeared (called after each read). */
+  sawTail(now: number): void {
+    const p = this.follower.problem;
+    if (p?.kind !== "incomplete") this.incompleteSince = undefined;
+    else if (this.incompleteSince?.offset !== p.offset)
+      this.incompleteSince = { offset: p.offset, at: now };
+  }
+
+  /**
+   * What keeps this file from being read to its end. An incomplete record counts only once it
+   * has stayed incomplete for `graceMs`: until then a writer may be in the middle of appending it.
+   */
+  problem(graceMs: number, now: number): FileProblem | undefined {
     if (this.decodeProblem) return this.decodeProblem;
     const p = this.follower.problem;
-    return p && { run: this.run, file: this.name, ...p };
+    if (!p) return undefined;
+    if (p.kind === "incomplete" && now - (this.incompleteSince?.at ?? now) < graceMs)
+      return undefined;
+    return { run: this.run, file: this.name, ...p };
   }
+}
+
+export interface LogdirOptions {
+  /**
+   * How long a record may stay cut short at the end of a file before the file is reported as
+   * truncated (milliseconds, 3000).
+   */
+  incompleteGraceMs?: number;
 }
 
 export class Logdir {
@@ -54,7 +81,10 @@ export class Logdir {
   /** Goes up whenever a scan finds something new. */
   generation = 0;
 
-  constructor(path: string) {
+  private readonly graceMs: number;
+
+  constructor(path: string, options: LogdirOptions = {}) {
+    this.graceMs = options.incompleteGraceMs ?? 3000;
     try {
       this.root = realpathSync(path);
     } catch {
@@ -117,6 +147,11 @@ export class Logdir {
         changed = true;
       }
       if (this.readNew(f)) changed = true;
+      const problem = f.problem(this.graceMs, Date.now())?.message;
+      if (problem !== f.reported) {
+        f.reported = problem;
+        changed = true;
+      }
     }
     if (changed) this.generation++;
     return changed;
@@ -124,13 +159,13 @@ export class Logdir {
 
   private readNew(f: FollowedFile): boolean {
     if (f.decodeProblem) return false;
-    const before = f.problem()?.message;
     let records: { offset: number; data: Uint8Array }[];
     try {
       records = f.follower.poll();
     } catch {
       return false; // removed or unreadable now: keep what was read
     }
+    f.sawTail(Date.now());
     const run = this.runs.get(f.run)!;
     for (const r of records) {
       try {
@@ -146,7 +181,7 @@ export class Logdir {
         break;
       }
     }
-    return records.length > 0 || f.problem()?.message !== before;
+    return records.length > 0;
   }
 
   runNames(): string[] {
@@ -159,8 +194,9 @@ export class Logdir {
 
   problems(): FileProblem[] {
     const out: FileProblem[] = [];
+    const now = Date.now();
     for (const f of this.files.values()) {
-      const p = f.problem();
+      const p = f.problem(this.graceMs, now);
       if (p) out.push(p);
     }
     return out;

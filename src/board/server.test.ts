@@ -19,6 +19,7 @@ import type {
   TraceResponse,
 } from "./api_types.js";
 import {
+  audioEvent,
   eventRecord,
   fileVersion,
   graphEvent,
@@ -104,6 +105,7 @@ beforeAll(async () => {
     imageEvent("input", 0, RED, 2, 2),
     imageEvent("input", 1, BLUE, 3, 1),
     textEvent("notes", 3, "hello *board*"),
+    audioEvent("tone", 2, 8000, 80, 440),
     runMetadataEvent("step_2", 2, "/job:localhost/replica:0/task:0/device:CPU:0", [
       { name: "x", op: "Placeholder", start: 0, duration: 5 },
       { name: "dense/MatMul", op: "MatMul", start: 10, duration: 40, shape: [4, 1] },
@@ -142,7 +144,7 @@ beforeAll(async () => {
     join(dir, "secret", "events.out.tfevents.9.host"),
     join(logdir, "train", "events.out.tfevents.2.link"),
   );
-  board = await startBoard({ logdir, port: 0, reloadIntervalMs: 100 });
+  board = await startBoard({ logdir, port: 0, reloadIntervalMs: 100, incompleteGraceMs: 0 });
 });
 
 afterAll(async () => {
@@ -159,7 +161,7 @@ describe("board API", () => {
       scalars: ["loss", "accuracy"],
       histograms: ["weights"],
       images: ["input"],
-      audio: [],
+      audio: ["tone"],
       text: ["notes"],
       runMetadata: ["step_2"],
     });
@@ -215,6 +217,28 @@ describe("board API", () => {
     expect(blob.status).toBe(200);
     expect(blob.type).toBe("image/png");
     expect(new Uint8Array(blob.body)).toEqual(BLUE);
+  });
+
+  test("audio: entries, and the WAV bytes", async () => {
+    const a = await getJson<SeriesResponse<BlobEntry>>(
+      q("/data/audio", { run: "train", tag: "tone" }),
+    );
+    expect(a.entries).toEqual([
+      {
+        step: 2,
+        wallTime: 1_700_000_002,
+        index: a.entries[0].index,
+        contentType: "audio/wav",
+        sampleRate: 8000,
+        lengthFrames: 80,
+      },
+    ]);
+    const wav = await get(
+      q("/data/blob", { run: "train", tag: "tone", index: String(a.entries[0].index) }),
+    );
+    expect(wav.type).toBe("audio/wav");
+    expect(wav.body.length).toBe(44 + 80 * 2);
+    expect(wav.body.subarray(0, 4).toString()).toBe("RIFF");
   });
 
   test("text", async () => {

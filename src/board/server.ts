@@ -25,6 +25,8 @@ export interface BoardOptions {
   host?: string;
   /** How often the logdir is read again, in milliseconds (2000). */
   reloadIntervalMs?: number;
+  /** How long a record may stay cut short before its file is reported (ms, 3000). */
+  incompleteGraceMs?: number;
 }
 
 export interface Board {
@@ -198,7 +200,7 @@ async function route(logdir: Logdir, url: URL, res: ServerResponse): Promise<voi
 
 /** Starts the board: reads the logdir, bundles the page, listens. */
 export async function startBoard(options: BoardOptions): Promise<Board> {
-  const logdir = new Logdir(options.logdir);
+  const logdir = new Logdir(options.logdir, { incompleteGraceMs: options.incompleteGraceMs });
   logdir.reload();
   await pageAssets(); // bundle errors show at start, not on the first page load
   const host = options.host ?? "127.0.0.1";

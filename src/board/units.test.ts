@@ -2,8 +2,12 @@
  * The board's pieces without a server or a browser: record framing, the run store, smoothing,
  * histogram rebinning, the graph's scopes, trace rows, attribute text and path checks.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, test } from "vitest";
+import { NotFoundError } from "../framework/errors.js";
 import { crc32c, maskCrc } from "../io/checkpoint/crc32c.js";
 import {
   AttrValue_ListValueSchema,
@@ -21,7 +25,7 @@ import {
 } from "../io/proto/index.js";
 import { event, eventRecord, fileVersion, scalarEvent } from "./fixtures.js";
 import { attrText } from "./graph_json.js";
-import { isInside } from "./logdir.js";
+import { isInside, Logdir } from "./logdir.js";
 import { MAX_RECORD_BYTES, scanRecords } from "./records.js";
 import { MAX_SCALARS_PER_TAG, RunData } from "./run_data.js";
 import { isEscape } from "./server.js";
@@ -72,6 +76,64 @@ describe("scanRecords", () => {
     const s = scanRecords(new Uint8Array(view.buffer));
     expect(s.problem).toMatchObject({ kind: "corrupt", offset: 0 });
     expect(s.problem?.message).toMatch(/claims 1073741825 bytes/);
+  });
+});
+
+describe("Logdir", () => {
+  test("a record cut short is reported only once it stays so for the grace period; corruption at once", () => {
+    const dir = mkdtempSync(join(tmpdir(), "board-logdir-"));
+    try {
+      const good = eventRecord(scalarEvent("loss", 0, 1));
+      const next = eventRecord(scalarEvent("loss", 1, 2));
+      mkdirSync(join(dir, "a"));
+      writeFileSync(
+        join(dir, "a", "events.out.tfevents.1.h"),
+        Buffer.concat([good, next.subarray(0, 9)]),
+      );
+      const patient = new Logdir(dir, { incompleteGraceMs: 60_000 });
+      patient.reload();
+      expect(patient.problems()).toEqual([]);
+      expect(
+        patient
+          .run("a")!
+          .scalars.get("loss")!
+          .map((p) => p.value),
+      ).toEqual([1]);
+      const eager = new Logdir(dir, { incompleteGraceMs: 0 });
+      eager.reload();
+      expect(eager.problems()).toMatchObject([
+        { run: "a", kind: "incomplete", offset: good.length },
+      ]);
+      // The writer finishes the record: both see it, and the problem is gone.
+      writeFileSync(join(dir, "a", "events.out.tfevents.1.h"), Buffer.concat([good, next]));
+      for (const l of [patient, eager]) {
+        expect(l.reload()).toBe(true);
+        expect(l.problems()).toEqual([]);
+        expect(
+          l
+            .run("a")!
+            .scalars.get("loss")!
+            .map((p) => p.value),
+        ).toEqual([1, 2]);
+      }
+      const bad = next.slice();
+      bad[bad.length - 1] ^= 1;
+      writeFileSync(join(dir, "a", "events.out.tfevents.2.h"), Buffer.concat([good, bad]));
+      patient.reload();
+      expect(patient.problems()).toMatchObject([
+        { kind: "corrupt", file: "a/events.out.tfevents.2.h" },
+      ]);
+      // Nothing new: the generation stays.
+      const g = patient.generation;
+      expect(patient.reload()).toBe(false);
+      expect(patient.generation).toBe(g);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a missing logdir is NotFoundError", () => {
+    expect(() => new Logdir(join(tmpdir(), "board-no-such-dir", "x"))).toThrow(NotFoundError);
   });
 });
 
