@@ -8,6 +8,7 @@ import type { Backend, KernelEnv, Value } from "../backends/kernel.js";
 import { DTYPE_BYTES, type DType } from "../framework/dtypes.js";
 import { NDArray } from "../framework/ndarray.js";
 import type { AttrValue } from "../framework/op_def.js";
+import { enterRun, leaveRun } from "../framework/run_context.js";
 import { type PNode, RESOURCE_DTYPES, type Ref } from "./plan_graph.js";
 
 /** Folded values larger than this stay computed at run time (TF's cap is 10 MB too). */
@@ -17,7 +18,11 @@ export const MAX_FOLDED_BYTES = 10 * 1024 * 1024;
 export interface EvalContext {
   readonly backends: readonly Backend[];
   readonly env: KernelEnv;
+  /** The session's limit on one tensor's bytes: a value it refuses is left for the run to refuse. */
+  readonly memoryLimit?: number;
 }
+
+let neverAborted: AbortSignal | undefined;
 
 /** The value of `r` when it is a Const's output, else undefined. */
 export function constValue(r: Ref): NDArray | undefined {
@@ -51,7 +56,21 @@ export function evaluate(
         { name, type, attrs, inputDtypes: inputs.map((a) => a.dtype), outputDtypes },
         ctx.env,
       );
-      result = kernel([...inputs] as Value[]);
+      // Computed as in one of the session's runs: under its memory limit, never awaiting.
+      const limit = ctx.memoryLimit;
+      const previous =
+        limit === undefined
+          ? undefined
+          : enterRun({
+              signal: (neverAborted ??= new AbortController().signal),
+              mayAwait: false,
+              memoryLimit: limit,
+            });
+      try {
+        result = kernel([...inputs] as Value[]);
+      } finally {
+        if (limit !== undefined) leaveRun(previous);
+      }
     } catch {
       return null;
     }

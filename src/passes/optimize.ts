@@ -4,8 +4,11 @@
  * optimization, CSE, constant folding and arithmetic simplification, then remapping), and when
  * anything changed a private Graph is built for the plan. The user's Graph is never touched.
  *
- * TENSORGRAPH_REWRITE (read once): "off" turns every pass off; "strict" makes a pass's internal
- * failure an error instead of a silent fall back to the graph as written (for tests).
+ * The passes run for a caller that gives a RewriterConfig (a session gives its
+ * ConfigProto.graphOptions.rewriteOptions; unset switches are on). TENSORGRAPH_REWRITE (read
+ * once): "off" turns every pass off; "on" runs them for every plan, with all switches on where no
+ * config is given; "strict" is "on" and makes a pass's internal failure an error instead of a
+ * silent fall back to the graph as written (for tests).
  */
 import type { Backend, KernelEnv } from "../backends/kernel.js";
 import type { Operation, Tensor } from "../framework/graph.js";
@@ -18,11 +21,11 @@ import { PlanGraph } from "./plan_graph.js";
 import { remapping } from "./remapper.js";
 import type { PassReport, RewriterConfig, Toggle } from "./rewriter_config.js";
 
-type Mode = "on" | "off" | "strict";
+type Mode = "default" | "on" | "off" | "strict";
 
 const readMode = (): Mode => {
   const v = typeof process !== "undefined" ? process.env.TENSORGRAPH_REWRITE : undefined;
-  return v === "on" || v === "strict" ? v : "off"; // TEMP: default off until the suite passes
+  return v === "on" || v === "off" || v === "strict" ? v : "default";
 };
 const MODE: Mode = readMode();
 
@@ -68,10 +71,11 @@ export function optimizeRun(
   targets: readonly Operation[],
   backends: readonly Backend[],
   env: KernelEnv,
-  config: RewriterConfig = {},
+  config: RewriterConfig | undefined,
+  memoryLimit?: number,
 ): OptimizedRun | null {
-  if (MODE === "off") return null;
-  const on = (p: PassEntry) => isOn(config[p.toggle]);
+  if (MODE === "off" || (config === undefined && MODE === "default")) return null;
+  const on = (p: PassEntry) => isOn(config?.[p.toggle]);
   const rounds = ROUND_PASSES.filter(on);
   const finals = FINAL_PASSES.filter(on);
   if (rounds.length + finals.length === 0) return null;
@@ -83,7 +87,7 @@ export function optimizeRun(
       const lines = logs.get(p.name) ?? [];
       logs.set(p.name, lines);
       const before = lines.length;
-      const ctx: PassContext = { pg, backends, env, log: (s) => lines.push(s) };
+      const ctx: PassContext = { pg, backends, env, memoryLimit, log: (s) => lines.push(s) };
       p.run(ctx);
       return lines.length - before;
     };

@@ -29,7 +29,9 @@ const CONTROL_FLOW = new Set([
  * Compiles (feeds, fetches, targets): prunes the graph to the ops they need (a fed tensor's
  * producer is not needed for it), checks every needed placeholder is fed, and builds a static
  * plan (topological order, buffers released at last use) or, for graphs with control flow, a
- * dataflow plan that follows dead tensors and loop frames.
+ * dataflow plan that follows dead tensors and loop frames. `rewrite` switches the graph passes
+ * (all on by default); `memoryLimit` is the session's per-tensor limit, which values computed
+ * ahead of the run respect too.
  */
 export function compilePlan(
   feeds: readonly Tensor[],
@@ -38,6 +40,7 @@ export function compilePlan(
   backends: readonly Backend[],
   env: KernelEnv,
   rewrite?: RewriterConfig,
+  memoryLimit?: number,
 ): Plan {
   const fed = new Set(feeds);
   const needed = neededOps(fetchTensors, targets, fed);
@@ -53,7 +56,7 @@ export function compilePlan(
   // Calls and functional control flow run inlined, in a lowered copy of what the run needs.
   if ([...needed].some(isFunctionCall)) {
     const low = inlineFunctionCalls(needed, feeds, fetchTensors, targets);
-    return compilePlan(low.feeds, low.fetches, low.targets, backends, env, rewrite);
+    return compilePlan(low.feeds, low.fetches, low.targets, backends, env, rewrite, memoryLimit);
   }
   const kernelOf = (op: Operation) => makeKernel(op, backends, env);
   if ([...needed].some((op) => CONTROL_FLOW.has(op.type))) {
@@ -61,7 +64,7 @@ export function compilePlan(
   }
   const order = topoOrder(fetchTensors, targets, fed);
   // The graph passes rewrite a private copy of what the run needs (src/passes/optimize.ts).
-  const opt = optimizeRun(order, feeds, fetchTensors, targets, backends, env, rewrite);
+  const opt = optimizeRun(order, feeds, fetchTensors, targets, backends, env, rewrite, memoryLimit);
   if (!opt?.run) {
     const plan = new StaticPlan(order, feeds, fetchTensors, kernelOf);
     return opt ? Object.assign(plan, { passReport: opt.reports }) : plan;
