@@ -7,12 +7,17 @@
 // It also logs summaries every step with a FileWriter under <work>/events (a scalar "step" and
 // a histogram of `a`; small queue and flush interval, so background writes land at random
 // moments) and flushes every third step ("logged <step>": all steps up to it are on disk).
-// Usage: node --import tsx scripts/crash-child.ts <work> [--once]
-// (--once: one step with both a checkpoint and a SavedModel, then exit)
+// Usage: node --import tsx scripts/crash-child.ts <work> [--once | --events]
+// (--once: one step with both a checkpoint and a SavedModel, then exit; --events: only write
+// large events to <work>/events-stream without pause (1 MiB per write), so that a kill may land
+// in the middle of a write: "ready <base>", then "logged <step>" after each flush, steps
+// numbered from base + 1)
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { create } from "@bufbuild/protobuf";
 import * as tf from "../src/index.js";
+import { SummarySchema } from "../src/io/proto/index.js";
 
 export const MAX_TO_KEEP = 3;
 const SIDE = 128;
@@ -127,13 +132,43 @@ async function main(work: string, once: boolean): Promise<void> {
   await writer.close();
 }
 
+/** Events of 256 KiB each (a tensor summary), 4 per write, flushed every 8, until killed. */
+async function streamEvents(work: string): Promise<void> {
+  const writer = new tf.summary.FileWriter(path.join(work, "events-stream"), null, {
+    maxQueue: 4,
+    flushSecs: 0.01,
+  });
+  const content = new Uint8Array(256 * 1024).map((_, i) => (i * 7919) & 0xff);
+  const tensor = {
+    dtype: 4,
+    tensorShape: { dim: [{ size: BigInt(content.length) }] },
+    tensorContent: content,
+  };
+  const summary = create(SummarySchema, {
+    value: [{ tag: "blob", value: { case: "tensor", value: tensor } }],
+  });
+  // Steps unique across children, so that the parent can tell whose steps are missing.
+  const base = (Date.now() % 1e9) * 1000;
+  say(`ready ${base}`);
+  for (let s = base + 1; ; s++) {
+    writer.addSummary(summary, s);
+    if (s % 8 === 0) {
+      await writer.flush();
+      say(`logged ${s}`);
+    }
+  }
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const work = process.argv[2];
   if (!work) {
     console.error("usage: crash-child.ts <work> [--once]");
     process.exit(2);
   }
-  main(work, process.argv.includes("--once")).catch((e) => {
+  const run = process.argv.includes("--events")
+    ? streamEvents(work)
+    : main(work, process.argv.includes("--once"));
+  run.catch((e) => {
     console.error(e);
     process.exit(1);
   });

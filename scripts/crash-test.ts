@@ -16,9 +16,11 @@
 //    (DataLossError "truncated record"), never a corrupt one; every step the child reported
 //    logged (flushed) is in the files.
 // At the end a last child saves once and exits: then no leftover at all may remain, and its
-// event file reads back whole.
+// event file reads back whole. Then (--event-kills, default a quarter of --kills) children that
+// only stream large events (<work>/events-stream) are killed in the middle of their writes, and
+// the same event-file checks run after each kill.
 // The delays come from a seeded generator (--seed): a failing campaign can be replayed.
-// Usage: npm run crash-test -- [--kills 100] [--seed N] [--max-delay 1000] [--dir D] [--keep]
+// Usage: npm run crash-test -- [--kills 100] [--event-kills 25] [--seed N] [--max-delay 1000] [--dir D] [--keep]
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -59,10 +61,10 @@ interface Child {
   exited: Promise<number | null>;
 }
 
-function startChild(work: string, once: boolean): Child {
+function startChild(work: string, once: boolean, mode = once ? "--once" : ""): Child {
   const proc = spawn(
     process.execPath,
-    ["--import", "tsx", childScript, work, ...(once ? ["--once"] : [])],
+    ["--import", "tsx", childScript, work, ...(mode ? [mode] : [])],
     { cwd: path.dirname(here), stdio: ["ignore", "pipe", "pipe"] },
   );
   const lines: string[] = [];
@@ -118,14 +120,15 @@ class Campaign {
       number
     >,
     leftoversRemoved: 0,
+    eventKills: 0,
     eventFiles: 0,
     eventsRead: 0,
     truncatedEventFiles: 0,
   };
   readonly failures: string[] = [];
   private previous = new Map<string, string>();
-  /** Steps some child reported logged: each must be found in the event files. */
-  private readonly loggedSteps = new Set<number>();
+  /** Per events directory, steps some child reported logged: each must be in its files. */
+  private readonly loggedSteps = new Map<string, Set<number>>();
   /** Event files checked after an earlier kill (a dead writer's file never changes). */
   private readonly eventFilesSeen = new Set<string>();
 
@@ -250,7 +253,7 @@ class Campaign {
     }
 
     // 4. Event files: whole records up to at most a truncated tail; every logged step there.
-    failures.push(...this.checkEvents(lines, final));
+    failures.push(...this.checkEvents("events", lines, final));
 
     // 5. What the previous kill left must be gone once a save (a build) has completed since.
     for (const [file, id] of this.previous) {
@@ -269,14 +272,21 @@ class Campaign {
     return { leftovers, counts, failures };
   }
 
-  private checkEvents(lines: readonly string[], final: boolean): string[] {
+  /** After an events directory was checked and removed: its steps need not be found again. */
+  forgetEvents(subdir: string): void {
+    this.loggedSteps.delete(subdir);
+  }
+
+  checkEvents(subdir: string, lines: readonly string[], final: boolean): string[] {
     const failures: string[] = [];
-    const dir = path.join(this.work, "events");
+    const dir = path.join(this.work, subdir);
+    if (!this.loggedSteps.has(subdir)) this.loggedSteps.set(subdir, new Set());
+    const loggedSteps = this.loggedSteps.get(subdir)!;
     const ready = Number(lines.find((l) => l.startsWith("ready "))?.slice(6) ?? Number.NaN);
     const logged = lines.filter((l) => l.startsWith("logged ")).map((l) => Number(l.slice(7)));
     // A flush covers every step this child added before it: ready+1 .. the last logged step.
     if (logged.length > 0)
-      for (let s = ready + 1; s <= Math.max(...logged); s++) this.loggedSteps.add(s);
+      for (let s = ready + 1; s <= Math.max(...logged); s++) loggedSteps.add(s);
     const steps = new Set<number>();
     for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
       const file = path.join(dir, name);
@@ -284,8 +294,8 @@ class Campaign {
         failures.push(`an unexpected file in the events directory: ${name}`);
         continue;
       }
-      const isNew = !this.eventFilesSeen.has(name);
-      this.eventFilesSeen.add(name);
+      const isNew = !this.eventFilesSeen.has(file);
+      this.eventFilesSeen.add(file);
       let n = 0;
       try {
         for (const e of readEventFile(file)) {
@@ -307,7 +317,7 @@ class Campaign {
         this.stats.eventsRead += n;
       }
     }
-    const missing = [...this.loggedSteps].filter((s) => !steps.has(s));
+    const missing = [...loggedSteps].filter((s) => !steps.has(s));
     if (missing.length > 0)
       failures.push(
         `logged steps missing from the event files: ${missing.slice(0, 10).join(", ")}`,
@@ -371,6 +381,32 @@ async function main(): Promise<number> {
   const code = await last.exited;
   if (code !== 0) campaign.failures.push(`the final save failed: ${last.stderr.join("")}`);
   else campaign.record(kills + 1, await campaign.inspect(last, true));
+  // Children that only stream large events, killed in the middle of their writes.
+  const eventKills = Number(arg("--event-kills") ?? Math.ceil(kills / 4));
+  for (let k = 1; k <= eventKills && campaign.failures.length === 0; k++) {
+    const child = startChild(work, false, "--events");
+    const ready = await Promise.race([
+      child.ready.then(() => true),
+      child.exited.then(() => false),
+      sleep(120_000).then(() => false),
+    ]);
+    if (!ready) {
+      child.proc.kill("SIGKILL");
+      campaign.failures.push(`event kill ${k}: the child did not start: ${child.stderr.join("")}`);
+      break;
+    }
+    await sleep(random() * Math.min(maxDelay, 500));
+    child.proc.kill("SIGKILL");
+    await child.exited;
+    campaign.stats.eventKills++;
+    for (const f of campaign.checkEvents("events-stream", child.lines, false)) {
+      campaign.failures.push(`event kill ${k}: ${f}`);
+      console.error(`FAIL event kill ${k}: ${f}`);
+    }
+    // Checked: the stream's files are large, and a dead writer's file never changes.
+    fs.rmSync(path.join(work, "events-stream"), { recursive: true, force: true });
+    campaign.forgetEvents("events-stream");
+  }
   const s = campaign.stats;
   const l = s.leftovers;
   console.log(
@@ -378,7 +414,7 @@ async function main(): Promise<number> {
       `checkpoints restored=${s.checkpointsRestored} savedmodels loaded=${s.modelsLoaded} ` +
       `leftovers seen: temp files=${l.tempFile} marks=${l.mark} partial checkpoint files=${l.partial} unnamed checkpoint files=${l.unnamed} temp model dirs=${l.tempDir}, ` +
       `removed by a later save=${s.leftoversRemoved} ` +
-      `event files=${s.eventFiles} (cut short by the kill=${s.truncatedEventFiles}) events read=${s.eventsRead} ` +
+      `event-stream kills=${s.eventKills} event files=${s.eventFiles} (cut short by the kill=${s.truncatedEventFiles}) events read=${s.eventsRead} ` +
       `failures=${campaign.failures.length} ` +
       `time=${((Date.now() - t0) / 1000).toFixed(0)}s`,
   );
