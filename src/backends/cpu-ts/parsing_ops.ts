@@ -2,14 +2,13 @@
 // framework/bytes.ts) into dense tensors and SparseTensor components, as TF 1.15's example
 // parser does: dense features fill [batch, ...dense_shape] (a default where one is missing),
 // sparse features become (indices, values, dense_shape) with one row per example.
-import { fromBinary } from "@bufbuild/protobuf";
 import { stringBytes } from "../../framework/bytes.js";
 import type { DType } from "../../framework/dtypes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
 import type { NDArray } from "../../framework/ndarray.js";
 import { shapeString } from "../../framework/tensor_shape.js";
-import { type Example, ExampleSchema } from "../../io/proto/index.js";
 import { arr } from "../kernel.js";
+import { readExampleFeatures, type WireFeature } from "./example_wire.js";
 import { cpuBackend } from "./index.js";
 import {
   type DenseSpec,
@@ -22,9 +21,21 @@ import {
 import "./parsing_sequence.js";
 import "./parsing_tensor.js";
 
-function parseOne(op: string, s: string, index: number): Example {
+/** A string element's bytes: a byte string straight through Buffer (native), text as UTF-8. */
+function elementBytes(s: string): Uint8Array {
+  return NOT_LATIN1.test(s) ? stringBytes(s) : Buffer.from(s, "latin1");
+}
+const NOT_LATIN1 = /[\u0100-\uffff]/;
+
+/** The wanted features of serialized Example `index` (example_wire.ts reads the wire format). */
+function parseOne(
+  op: string,
+  s: string,
+  index: number,
+  wanted: ReadonlySet<string>,
+): Record<string, WireFeature> {
   try {
-    return fromBinary(ExampleSchema, stringBytes(s));
+    return readExampleFeatures(elementBytes(s), wanted);
   } catch (e) {
     throw new InvalidArgumentError(
       `${op}: Could not parse example input ${index} (${s.length} bytes): ${(e as Error).message}`,
@@ -41,7 +52,8 @@ function parseExamples(
   dense: readonly DenseSpec[],
   batched: boolean,
 ): NDArray[] {
-  const maps = serialized.map((s, i) => parseOne(op, s, i).features?.feature);
+  const wanted = new Set([...sparse.map((f) => f.key), ...dense.map((f) => f.key)]);
+  const maps = serialized.map((s, i) => parseOne(op, s, i, wanted));
   return featureOutputs(op, maps, names, sparse, dense, batched);
 }
 

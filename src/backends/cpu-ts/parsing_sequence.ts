@@ -46,7 +46,8 @@ const stepValues = (
   dtype: DType,
   name: string,
   i: number,
-): Value[][] => list.feature.map((f) => featureValues(OP, { [key]: f }, key, dtype, name, i) ?? []);
+): Value[][] =>
+  list.feature.map((f) => Array.from(featureValues(OP, { [key]: f }, key, dtype, name, i) ?? []));
 
 cpuBackend.register(OP, (node) => {
   const a = node.attrs;

@@ -43,15 +43,26 @@ export interface SparseSpec {
 export const where = (name: string, key: string, index: number) =>
   `Name: ${name || "<unknown>"}, Key: ${key}, Index: ${index}.`;
 
+/**
+ * A Feature as the parsers read it: protobuf-es's Feature, or example_wire.ts's (typed arrays
+ * for the number lists).
+ */
+export type FeatureLike =
+  | Feature
+  | { kind: { case: "floatList"; value: { value: ArrayLike<number> } } }
+  | { kind: { case: "int64List"; value: { value: ArrayLike<bigint> } } }
+  | { kind: { case: "bytesList"; value: { value: readonly Uint8Array[] } } }
+  | { kind: { case: undefined } };
+
 /** A feature's values as the spec's dtype; undefined when `features` lacks it. */
 export function featureValues(
   op: string,
-  features: Readonly<Record<string, Feature>> | undefined,
+  features: Readonly<Record<string, FeatureLike>> | undefined,
   key: string,
   dtype: DType,
   name: string,
   index: number,
-): Value[] | undefined {
+): ArrayLike<Value> | undefined {
   const f = features?.[key];
   if (f === undefined) return undefined;
   const kind = f.kind;
@@ -63,6 +74,17 @@ export function featureValues(
     );
   if (kind.case === "bytesList") return kind.value.value.map(bytesString);
   return kind.value.value;
+}
+
+/** Copies `vals` into a typed array or a string array at `at`. */
+function fill(
+  data: { set(v: ArrayLike<Value>, at: number): void },
+  vals: ArrayLike<Value>,
+  at: number,
+): void {
+  if (Array.isArray(data)) {
+    for (let j = 0; j < vals.length; j++) data[at + j] = vals[j];
+  } else data.set(vals, at);
 }
 
 export function makeArray(dtype: DType, shape: number[], values: readonly Value[]): NDArray {
@@ -118,7 +140,7 @@ export const scalarString = (v: NDArray, op: string, what: string): string => {
  */
 export function featureOutputs(
   op: string,
-  maps: readonly (Readonly<Record<string, Feature>> | undefined)[],
+  maps: readonly (Readonly<Record<string, FeatureLike>> | undefined)[],
   names: readonly string[],
   sparse: readonly SparseSpec[],
   dense: readonly DenseSpec[],
@@ -128,8 +150,11 @@ export function featureOutputs(
   const denseOut = dense.map((d) => {
     const count = elementCount(d.shape);
     // Refuse a too-large output before filling it (defaults repeat once per example).
-    checkShapeAllocation(d.dtype, batched ? [n, ...d.shape] : d.shape);
-    const out: Value[] = [];
+    const shape = batched ? [n, ...d.shape] : d.shape;
+    checkShapeAllocation(d.dtype, shape);
+    // Filled in place, example by example (no intermediate JS array of every value).
+    const out = new NDArray(d.dtype, shape);
+    const data = out.data as { set(v: ArrayLike<Value>, at: number): void };
     maps.forEach((m, i) => {
       const name = names[i] ?? "";
       const vals = featureValues(op, m, d.key, d.dtype, name, i);
@@ -138,14 +163,14 @@ export function featureOutputs(
           throw new InvalidArgumentError(
             `${op}: Name: ${name || "<unknown>"}, Feature: ${d.key} (data type: ${TF_NAME[d.dtype]}) is required but could not be found (example index ${i}).`,
           );
-        out.push(...d.defaults);
+        fill(data, d.defaults, i * count);
       } else if (vals.length !== count) {
         throw new InvalidArgumentError(
           `${op}: ${where(name, d.key, i)} Number of ${TF_NAME[d.dtype]} values != expected. Values size: ${vals.length} but output shape: ${shapeString(d.shape)}`,
         );
-      } else out.push(...vals);
+      } else fill(data, vals, i * count);
     });
-    return makeArray(d.dtype, batched ? [n, ...d.shape] : d.shape, out);
+    return out;
   });
   const indices: NDArray[] = [];
   const values: NDArray[] = [];
@@ -157,11 +182,11 @@ export function featureOutputs(
     maps.forEach((m, i) => {
       const v = featureValues(op, m, sp.key, sp.dtype, names[i] ?? "", i) ?? [];
       longest = Math.max(longest, v.length);
-      v.forEach((x, j) => {
+      for (let j = 0; j < v.length; j++) {
         if (batched) idx.push(BigInt(i));
         idx.push(BigInt(j));
-        vals.push(x);
-      });
+        vals.push(v[j]);
+      }
     });
     const rank = batched ? 2 : 1;
     checkShapeAllocation("int64", [vals.length, rank]);
