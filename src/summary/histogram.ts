@@ -18,16 +18,42 @@ export const DEFAULT_BUCKET_LIMITS: readonly number[] = (() => {
   return [...neg, 0, ...pos];
 })();
 
-/** Index of the first limit greater than `v` (C++'s upper_bound): the bucket `v` falls in. */
-function bucketIndex(limits: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = limits.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (limits[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+// The positive limits (1e-12·1.1^k, then DBL_MAX); the default limits are -POS reversed, 0, POS.
+const POS = Float64Array.from(DEFAULT_BUCKET_LIMITS.slice((DEFAULT_BUCKET_LIMITS.length + 1) / 2));
+const P = POS.length;
+const LOG_GROWTH = Math.log(1.1);
+
+/** A first guess at how many positive limits lie below a >= 0, from their geometric growth. */
+function guess(a: number): number {
+  if (a < 1e-12) return 0;
+  const k = Math.floor(Math.log(a / 1e-12) / LOG_GROWTH) + 1;
+  return Math.max(0, Math.min(k, P));
+}
+
+/** How many positive limits are <= a (a >= 0). */
+function countAtMost(a: number): number {
+  let k = guess(a);
+  while (k > 0 && POS[k - 1] > a) k--;
+  while (k < P && POS[k] <= a) k++;
+  return k;
+}
+
+/** How many positive limits are < a (a > 0). */
+function countLess(a: number): number {
+  let k = guess(a);
+  while (k > 0 && POS[k - 1] >= a) k--;
+  while (k < P && POS[k] < a) k++;
+  return k;
+}
+
+/**
+ * Index of the first default limit greater than `v` (C++'s upper_bound, as TF's Histogram::Add
+ * finds the bucket), found in constant time from the limits' geometric growth.
+ */
+export function bucketIndex(v: number): number {
+  if (v >= 0) return P + 1 + countAtMost(v);
+  // The negative limits greater than v are -p for the positive limits p < |v|.
+  return P - countLess(-v);
 }
 
 /**
@@ -46,7 +72,7 @@ export function histogramProto(values: ArrayLike<number>): HistogramProto {
     const v = values[i];
     // upper_bound past the last limit cannot happen for finite v (DBL_MAX is the last edge),
     // except v = DBL_MAX itself, which TF also puts in the last bucket.
-    const b = Math.min(bucketIndex(limits, v), limits.length - 1);
+    const b = Math.min(bucketIndex(v), limits.length - 1);
     counts[b] += 1;
     if (v < min) min = v;
     if (v > max) max = v;

@@ -5,7 +5,7 @@ import { inferShapes } from "../../test/helpers.js";
 import { stringBytes } from "../framework/bytes.js";
 import * as tf from "../index.js";
 import { type Summary, SummarySchema } from "../io/proto/index.js";
-import { DEFAULT_BUCKET_LIMITS } from "./histogram.js";
+import { bucketIndex, DEFAULT_BUCKET_LIMITS } from "./histogram.js";
 import { tagWarnings } from "./tags.js";
 
 const DBL_MAX = Number.MAX_VALUE;
@@ -109,6 +109,19 @@ describe("tf.summary.histogram", () => {
     expect(DEFAULT_BUCKET_LIMITS[777]).toBeCloseTo(1.1e-12, 25);
     expect(DEFAULT_BUCKET_LIMITS[774]).toBe(-1e-12);
     expect(DEFAULT_BUCKET_LIMITS[2 * 775]).toBe(DBL_MAX);
+  });
+
+  it("finds each value's bucket as C++'s upper_bound over the limits does", () => {
+    const L = DEFAULT_BUCKET_LIMITS;
+    const upperBound = (v: number) => {
+      let i = 0;
+      while (i < L.length && L[i] <= v) i++;
+      return i;
+    };
+    const values = [0, -0, 1e-13, -1e-13, 5e-324, DBL_MAX, -DBL_MAX, 1e19, 1e20, 2e20, -3e25];
+    for (const l of L) values.push(l, l * (1 + 1e-15), l * (1 - 1e-15));
+    for (let e = -14; e <= 21; e += 0.37) values.push(10 ** e, -(10 ** e));
+    for (const v of values) expect([v, bucketIndex(v)]).toEqual([v, upperBound(v)]);
   });
 
   it("counts [-1, 0, 1, 1, 2] into collapsed buckets (worked by hand)", async () => {
