@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { DataLossError, NotFoundError } from "../framework/errors.js";
+import * as tf from "../index.js";
 import { type Event, EventSchema } from "../io/proto/index.js";
 import { eventFileName, FILE_VERSION, RecordAppender, readEventFile } from "./event_file.js";
 
@@ -32,6 +33,11 @@ describe("readEventFile", () => {
       );
       expect(f).toBe(0.5 * step);
     }
+  });
+
+  it("is what tf.train.summaryIterator reads", () => {
+    const steps = [...tf.train.summaryIterator(GO_FILE)].map((e) => Number(e.step));
+    expect(steps).toEqual([0, ...Array.from({ length: 100 }, (_, i) => i)]);
   });
 
   it("yields the whole records of a truncated file, then DataLossError naming file and offset", () => {
