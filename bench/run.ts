@@ -3,6 +3,7 @@ import { executorBench } from "./executor.js";
 import { printTable } from "./harness.js";
 import { nativeBench } from "./native.js";
 import { parseExampleBench } from "./parse_example.js";
+import { pipelineBench } from "./pipeline.js";
 import { trainingBench } from "./training.js";
 
 console.log(`tensorgraph benchmarks — Node ${process.version}, ${process.arch}`);
@@ -19,3 +20,7 @@ printTable(
   await nativeBench(),
 );
 printTable("tf.train.Example parsing (ParseExample)", await parseExampleBench());
+printTable(
+  "tf.data input pipeline (TFRecords → training; streaming a 1 GiB file)",
+  await pipelineBench(),
+);

@@ -1,7 +1,6 @@
 // File datasets: TFRecordDataset, TextLineDataset, FixedLengthRecordDatasetV2. Each reads its
 // files one after another, streaming (a reader holds one buffer, never a whole file), and yields
 // one string scalar (bytes, see framework/bytes.ts) per record.
-import { bytesString } from "../../framework/bytes.js";
 import { InvalidArgumentError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { FixedLengthRecordFileReader, TextLineFileReader } from "../../io/record_files.js";
@@ -16,6 +15,13 @@ import {
   stringList,
 } from "./dataset_core.js";
 import { cpuBackend } from "./index.js";
+
+/**
+ * Bytes as a byte string (framework/bytes.ts's rule), by Node's decoder: records are large and
+ * many, and this is some 50 times faster than building the string from char codes.
+ */
+const latin1 = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 
 /** What a file dataset needs of a reader: records until null. */
 export interface RecordSource {
@@ -45,7 +51,7 @@ export function fileRecordsIterator(
           }
           const r = reader.next();
           if (r !== null) {
-            const s = typeof r === "string" ? r : bytesString(r);
+            const s = typeof r === "string" ? r : latin1(r);
             return Promise.resolve([new NDArray("string", [], [s])]);
           }
           close();
