@@ -218,6 +218,32 @@ describe("batchers", () => {
   });
 });
 
+describe("maybeBatch", () => {
+  test("only the examples keepInput keeps are batched (scalar, and a vector with enqueueMany)", async () => {
+    const { sess, out } = await setup(() => {
+      const [n] = tf.train.sliceInputProducer([tf.range(0, 6)], { numEpochs: 1, shuffle: false });
+      const even = tf.equal(tf.mod(n, 2), 0);
+      const one = tf.train.maybeBatch([n], even, 3);
+      const rows = tf.constant([10, 11, 12, 13], { dtype: "int32" });
+      const keep = tf.constant([true, false, true, true]);
+      const many = tf.train.maybeBatch([rows], keep, 3, { enqueueMany: true });
+      return { one, many };
+    });
+    const coord = new tf.train.Coordinator();
+    const threads = tf.train.startQueueRunners(sess, coord);
+    expect(nums(await sess.run(out.one[0]))).toEqual([0, 2, 4]);
+    expect(nums(await sess.run(out.many[0]))).toEqual([10, 12, 13]);
+    coord.requestStop();
+    await coord.join(threads);
+    const g = new tf.Graph();
+    g.asDefault(() => {
+      expect(() => tf.train.maybeBatch([tf.constant(1)], tf.constant([true]), 2)).toThrow(
+        /cannot be a vector when `enqueue_many=False`/,
+      );
+    });
+  });
+});
+
 describe("a full queue-based pipeline", () => {
   test("stringInputProducer → TFRecordReader → parseSingleExample → shuffleBatch trains a model", async () => {
     // 2 files of 16 Examples each: x in [-1, 1), y = 3x - 1 (a line to fit).

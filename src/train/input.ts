@@ -10,8 +10,9 @@ import type { Operation } from "../framework/graph.js";
 import { GraphKeys, getDefaultGraph, isTensorConvertible, Tensor } from "../framework/graph.js";
 import { NDArray } from "../framework/ndarray.js";
 import { type ShapeLike, TensorShape } from "../framework/tensor_shape.js";
+import { dynamicPartition } from "../ops/array_extra_builders.js";
 import { gather, range } from "../ops/array_index.js";
-import { shape as shapeOf, size } from "../ops/array_shape.js";
+import { expandDims, reshape, shape as shapeOf, size } from "../ops/array_shape.js";
 import { constant, identity } from "../ops/basic.js";
 import { assert } from "../ops/control_flow.js";
 import {
@@ -20,7 +21,7 @@ import {
   type QueueBase,
   RandomShuffleQueue,
 } from "../ops/data_flow_ops.js";
-import { greater } from "../ops/math.js";
+import { cast, greater } from "../ops/math.js";
 import { flatten, type Nested, packAs } from "../ops/nest.js";
 import { convertToTensor, graphOf, type TensorLike } from "../ops/op_builder.js";
 import { randomShuffle } from "../ops/random.js";
@@ -220,6 +221,31 @@ interface BatchCore {
   /** One enqueue op per list (join), or the same op numThreads times. */
   join: boolean;
   scope: string;
+  /** maybeBatch's keep_input: a bool scalar (keep this example) or vector (keep these rows). */
+  keepInput?: TensorLike;
+}
+
+/** TF's _validate_keep_input: a bool scalar, or a vector with enqueueMany. */
+function validateKeepInput(keep: TensorLike, many: boolean): Tensor {
+  const k = convertToTensor(keep, "bool");
+  const rank = k.shape.rank;
+  if (rank === null)
+    throw new ValueError("`keep_input` dimensions must be known at graph construction.");
+  if (!many && rank === 1)
+    throw new ValueError("`keep_input` cannot be a vector when `enqueue_many=False`.");
+  if (rank > 1) throw new ValueError("`keep_input` must be 0 or 1 dimensions.");
+  return k;
+}
+
+/**
+ * The enqueue of a list, with keep_input applied: only the kept rows go in (an example is a
+ * batch of one, so that a dropped example enqueues nothing).
+ */
+function keptEnqueue(q: QueueBase, l: Tensor[], many: boolean, keep: Tensor): Operation {
+  const rows = many ? l : l.map((t) => expandDims(t, 0));
+  const flags = keep.shape.rank === 0 ? reshape(keep, [1]) : keep;
+  const which = cast(flags, "int32");
+  return q.enqueueMany(rows.map((t) => dynamicPartition(t, which, 2)[1]));
 }
 
 /** What every batcher does: a queue, its enqueue ops and runner, and the batched dequeue. */
@@ -229,7 +255,9 @@ function batchCore(c: BatchCore): Tensor[] {
     throw new ValueError("Expected at least one tensor in batch().");
   const types = listDtypes(c.lists);
   const q = c.queue(types, exampleShapes(c.lists, c.options.shapes, many));
-  const enqueue = (l: Tensor[]) => (many ? q.enqueueMany(l) : q.enqueue(l));
+  const keep = c.keepInput === undefined ? undefined : validateKeepInput(c.keepInput, many);
+  const enqueue = (l: Tensor[]) =>
+    keep ? keptEnqueue(q, l, many, keep) : many ? q.enqueueMany(l) : q.enqueue(l);
   const ops = c.join
     ? c.lists.map(enqueue)
     : new Array<Operation>(c.options.numThreads ?? 1).fill(enqueue(c.lists[0]));
@@ -372,5 +400,57 @@ export function shuffleBatchJoin<T>(
       scope,
     });
     return packAs(tensorsList[0] as Nested<TensorLike>, out, isLeaf) as unknown as Batched<T>;
+  });
+}
+
+/**
+ * tf.train.maybe_batch(tensors, keepInput, batchSize, { ... }): as batch, but only the examples
+ * whose keepInput is true are queued (keepInput: a bool scalar, or with enqueueMany a vector).
+ */
+export function maybeBatch<T>(
+  tensors: T,
+  keepInput: TensorLike,
+  batchSize: TensorLike,
+  options: BatchOptions = {},
+): Batched<T> {
+  const g = graphOf(flatten(tensors as Nested<TensorLike>, isLeaf));
+  return g.nameScope(options.name ?? "batch", (scope) => {
+    const list = toLists(tensors, g);
+    const out = batchCore({
+      lists: [list],
+      batchSize,
+      options,
+      queue: fifoFor(options),
+      join: false,
+      scope,
+      keepInput,
+    });
+    return packAs(tensors as Nested<TensorLike>, out, isLeaf) as unknown as Batched<T>;
+  });
+}
+
+/** tf.train.maybe_shuffle_batch: shuffleBatch, queuing only the examples keepInput keeps. */
+export function maybeShuffleBatch<T>(
+  tensors: T,
+  batchSize: TensorLike,
+  capacity: number,
+  minAfterDequeue: number,
+  keepInput: TensorLike,
+  options: ShuffleBatchOptions = {},
+): Batched<T> {
+  const g = graphOf(flatten(tensors as Nested<TensorLike>, isLeaf));
+  return g.nameScope(options.name ?? "shuffle_batch", (scope) => {
+    const queue = shuffleFor(capacity, minAfterDequeue, options);
+    const list = toLists(tensors, g);
+    const out = batchCore({
+      lists: [list],
+      batchSize,
+      options: { ...options, capacity },
+      queue,
+      join: false,
+      scope,
+      keepInput,
+    });
+    return packAs(tensors as Nested<TensorLike>, out, isLeaf) as unknown as Batched<T>;
   });
 }
