@@ -158,11 +158,19 @@ export class RemoteSession {
   }
 
   /** Runs a step on the cluster; resolves to the fetches' structure, as Session.run. */
-  async run<F extends Fetches>(
+  run<F extends Fetches>(
     fetches: F,
     feeds?: Feeds,
-    options?: RunOptions,
+    options?: RemoteRunOptions,
   ): Promise<FetchResult<F>> {
+    return this.runStep(fetches, feeds, options) as Promise<FetchResult<F>>;
+  }
+
+  private async runStep(
+    fetches: Fetches,
+    feeds: Feeds | undefined,
+    options: RemoteRunOptions | undefined,
+  ): Promise<unknown> {
     if (this.closed) throw new ValueError("Attempted to use a closed Session.");
     const flat = flattenFetches(this.graph, fetches);
     const feedPairs = normalizeFeeds(this.graph, feeds);
@@ -186,7 +194,7 @@ export class RemoteSession {
       if (!p) throw new FailedPreconditionError(`RunStep returned no value for '${t.name}'`);
       return tensorProtoToNDArray(p);
     });
-    return flat.rebuild(values) as FetchResult<F>;
+    return flat.rebuild(values);
   }
 
   /** Not available for a remote session (each run is a call to the server). */

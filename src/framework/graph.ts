@@ -310,6 +310,15 @@ export interface CreateOpOptions {
  * functions (which add to the default graph, or to the graph of their inputs); run it with a
  * Session.
  */
+/** A device function (tf.device(fn)): the device of a new op, given its type, name and attrs. */
+export type DeviceFunction = (op: {
+  readonly type: string;
+  readonly name: string;
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+  /** The device outer tf.device scopes gave ("" if none). */
+  readonly device: string;
+}) => string;
+
 export class Graph {
   private readonly _ops: Operation[] = [];
   private readonly _byName = new Map<string, Operation>();
@@ -318,7 +327,7 @@ export class Graph {
   private readonly _consumersOf = new Map<Tensor, Operation[]>();
   private _nameStack = "";
   private _controlStack: Operation[][] = [];
-  private _deviceStack: string[] = [];
+  private _deviceStack: (string | DeviceFunction)[] = [];
   private _cfContext: ControlFlowContext | null = null;
   private _finalized = false;
   /** Graph-level random seed (tf.setRandomSeed); op-level seeds are derived from it. */
@@ -433,12 +442,27 @@ export class Graph {
     });
   }
 
-  /** Ops created inside `fn` get this device string (carried into GraphDefs). */
-  device<T>(name: string, fn: () => T): T {
+  /**
+   * Ops created inside `fn` get this device string (carried into GraphDefs), or the string a
+   * device function returns for each (TF's device functions, e.g. tf.train.replicaDeviceSetter).
+   */
+  device<T>(name: string | DeviceFunction, fn: () => T): T {
     this._deviceStack.push(name);
     return withCleanup(fn, () => {
       this._deviceStack.pop();
     });
+  }
+
+  /** The device of a new op: the innermost tf.device string, or what a device function gives. */
+  private deviceFor(
+    type: string,
+    name: string,
+    attrs: Readonly<Record<string, AttrValue>>,
+  ): string {
+    let device = "";
+    for (const d of this._deviceStack)
+      device = typeof d === "string" ? d : d({ type, name, attrs, device });
+    return device;
   }
 
   private checkSameGraph(x: Operation | Tensor, what: string): void {
@@ -577,7 +601,7 @@ export class Graph {
       inputs: flatInputs,
       controlInputs,
       attrs: finalAttrs,
-      device: options.device ?? this._deviceStack[this._deviceStack.length - 1] ?? "",
+      device: options.device ?? this.deviceFor(type, opName, finalAttrs),
       id: this._ops.length,
       creation,
       controlFlowContext: cf,

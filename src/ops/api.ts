@@ -1,6 +1,6 @@
 // Every user-facing op builder, re-exported for the `tf` namespace. Importing this module also
 // registers every op and gradient (each *_grad module imports the ops it differentiates).
-import type { OpLike } from "../framework/graph.js";
+import type { DeviceFunction, OpLike } from "../framework/graph.js";
 import { getDefaultGraph } from "../framework/graph.js";
 import "./grad_support.js";
 import "./compat_ops.js";
@@ -8,6 +8,7 @@ import "./stack_ops.js";
 import "./tensor_array_grad.js";
 import "./training_ops.js";
 
+export * as distribute from "../distributed/ns_distribute.js";
 export { type ImportGraphDefOptions, importGraphDef } from "../io/graph_def.js";
 export * as savedModel from "../io/saved_model.js";
 export * as layers from "../layers/index.js";
@@ -103,8 +104,8 @@ export function nameScope<T>(name: string, fn: (scope: string) => T): T {
 export function controlDependencies<T>(deps: readonly OpLike[] | null, fn: () => T): T {
   return getDefaultGraph().controlDependencies(deps, fn);
 }
-/** Ops created inside `fn` get `device` (tf.device). */
-export function device<T>(name: string, fn: () => T): T {
+/** Ops created inside `fn` get `device` (tf.device), a device string or a device function. */
+export function device<T>(name: string | DeviceFunction, fn: () => T): T {
   return getDefaultGraph().device(name, fn);
 }
 export function addToCollection(name: string, value: unknown): void {

@@ -1,5 +1,6 @@
 // The tf.train namespace: optimizers, the global step and learning-rate schedules.
 
+export * from "../distributed/train_exports.js";
 export {
   type ExportMetaGraphOptions,
   exportMetaGraph,
