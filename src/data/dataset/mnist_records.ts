@@ -75,10 +75,13 @@ export function imageRecordPipeline(
     shuffleBuffer?: number;
     seed?: number;
     epochs?: number;
+    /** Only the first `limit` records. */
+    limit?: number;
     parallelCalls?: number;
   },
 ): Dataset {
-  return TFRecordDataset(file)
+  const records = TFRecordDataset(file);
+  return (options.limit === undefined ? records : records.take(options.limit))
     .map(parseImageRecord(pixels), { numParallelCalls: options.parallelCalls ?? 2 })
     .shuffle(options.shuffleBuffer ?? 10_000, { seed: options.seed })
     .batch(options.batchSize, { dropRemainder: true })
