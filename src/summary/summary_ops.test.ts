@@ -286,6 +286,18 @@ describe("tf.summary.audio", () => {
     ]);
   });
 
+  it("writes the rate rounded half to even into the WAV header (lrintf), 0 as 1", async () => {
+    const rates: number[] = [];
+    for (const r of [8000.5, 8001.5, 0.25]) {
+      const { summary } = await runSummary(() => tf.summary.audio("r", [[0]], r));
+      const v = firstValue(summary);
+      if (v.case !== "audio") throw new Error("expected audio");
+      expect(v.value.sampleRate).toBe(r);
+      rates.push(Buffer.from(v.value.encodedAudioString).readUInt32LE(24));
+    }
+    expect(rates).toEqual([8000, 8002, 1]);
+  });
+
   it("a tensor of rank other than 2 or 3, or a rate <= 0, is InvalidArgumentError", async () => {
     await expect(runSummary(() => tf.summary.audio("a", [1, 2], 8000))).rejects.toThrow(
       /Tensor must be 3-D or 2-D, got: \[2\]/,

@@ -210,8 +210,22 @@ cpuBackend.register("AudioSummaryV2", (node) => {
     }
     const [b, frames] = t.shape;
     const channels = t.rank === 2 ? 1 : t.shape[2];
-    if (channels === 0)
-      throw new InvalidArgumentError(`${node.type}: audio must have at least one channel`);
+    // The WAV header's fields: rate as lrintf rounds it (half to even; 0 becomes 1), channels
+    // 1..65535, and a file under 4 GiB (TF's wav_io limits).
+    const whole = Math.round(sampleRate);
+    const rate = Math.max(1, whole - sampleRate === 0.5 && whole % 2 === 1 ? whole - 1 : whole);
+    if (channels === 0 || channels >= 2 ** 16)
+      throw new InvalidArgumentError(
+        `${node.type}: channels must be in [1, 65535], got ${channels}`,
+      );
+    if (rate >= 2 ** 32)
+      throw new InvalidArgumentError(
+        `${node.type}: sample_rate ${sampleRate} is too large for WAV`,
+      );
+    if (44 + frames * channels * 2 >= 2 ** 32)
+      throw new InvalidArgumentError(
+        `${node.type}: ${frames} frames of ${channels} channels do not fit a WAV file (4 GiB)`,
+      );
     checkSize(frames * channels * 2 + 44, node.type);
     const data = t.data as Float32Array;
     const n = Math.min(maxOutputs, b);
@@ -228,7 +242,7 @@ cpuBackend.register("AudioSummaryV2", (node) => {
               numChannels: BigInt(channels),
               lengthFrames: BigInt(frames),
               contentType: "audio/wav",
-              encodedAudioString: encodeWav(clip, Math.round(sampleRate), channels, frames),
+              encodedAudioString: encodeWav(clip, rate, channels, frames),
             },
           },
         }),
