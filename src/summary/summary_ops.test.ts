@@ -389,6 +389,29 @@ describe("tf.summary.merge and mergeAll", () => {
   });
 });
 
+describe("GraphDef", () => {
+  it("summary ops survive export and import (bad_color and max_images included)", async () => {
+    const g = new tf.Graph();
+    g.asDefault(() => {
+      tf.summary.scalar("s", 3);
+      tf.summary.image("i", new tf.NDArray("float32", [1, 1, 1, 1], [Number.NaN]), {
+        maxOutputs: 1,
+      });
+      tf.summary.mergeAll();
+    });
+    const def = g.asGraphDef();
+    const g2 = new tf.Graph();
+    g2.asDefault(() => tf.importGraphDef(def, { name: "" }));
+    const out = await new tf.Session({ graph: g2 }).run("Merge/MergeSummary:0");
+    const s = fromBinary(SummarySchema, stringBytes((out.data as string[])[0]));
+    expect(s.value.map((v) => v.tag)).toEqual(["s", "i/image"]);
+    const img = s.value[1].value;
+    if (img.case !== "image") throw new Error("expected an image");
+    // One grey pixel, NaN: painted bad_color's first channel (255).
+    expect(Array.from(pngDecode(img.value.encodedImageString).data as Uint8Array)).toEqual([255]);
+  });
+});
+
 describe("shapes", () => {
   it("every summary op outputs a scalar string", () => {
     expect(inferShapes("ScalarSummary", "[];[]", {}, { dtypes: ["string", "float32"] })).toBe("[]");
