@@ -340,3 +340,44 @@ describe("blocking runs", () => {
     expect((await sess.run(out.size)).item()).toBe(1); // the element it held went back
   });
 });
+
+describe("queues in GraphDefs and sessions", () => {
+  test("a graph with a queue exports and imports; the imported ops run and keep their shapes", async () => {
+    const src = new tf.Graph();
+    src.asDefault(() => {
+      const q = new tf.PaddingFIFOQueue<tf.Tensor>(4, "float32", [[null]], { name: "pq" });
+      q.enqueueMany([[[1, 2]]], "enq");
+      q.dequeueMany(1, "deq");
+    });
+    const g = new tf.Graph();
+    g.asDefault(() => tf.importGraphDef(src.asGraphDef(), { name: "" }));
+    const deq = g.getTensorByName("deq:0");
+    expect(deq.shape.toString()).toBe("[1,?]");
+    const sess = new tf.Session({ graph: g });
+    await sess.run(g.getOperationByName("enq"));
+    expect((await sess.run(deq)).toArray()).toEqual([[1, 2]]);
+  });
+
+  test("closing the session cancels a waiting dequeue", async () => {
+    const { sess, out } = build(() => new tf.FIFOQueue<tf.Tensor>(1, "float32").dequeue());
+    const waiting = sess.run(out);
+    await new Promise((r) => setTimeout(r, 5));
+    sess.close();
+    await expect(waiting).rejects.toThrow(tf.errors.CancelledError);
+  });
+
+  test("two sessions have separate queues; a shared_name is the queue's name", async () => {
+    const g = new tf.Graph();
+    const out = g.asDefault(() => {
+      const q = new tf.FIFOQueue<tf.Tensor>(2, "float32", { shapes: [[]], sharedName: "shared" });
+      return { enq: q.enqueue(1), size: q.size(), close: q.close(), deq: q.dequeue() };
+    });
+    const a = new tf.Session({ graph: g });
+    const b = new tf.Session({ graph: g });
+    await a.run(out.enq);
+    expect((await a.run(out.size)).item()).toBe(1);
+    expect((await b.run(out.size)).item()).toBe(0);
+    await b.run(out.close);
+    await expect(b.run(out.deq)).rejects.toThrow(/FIFOQueue 'shared' is closed/);
+  });
+});
