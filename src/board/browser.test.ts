@@ -173,8 +173,14 @@ describe.skipIf(!existsSync(CHROMIUM))("the board in Chromium", () => {
     await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
     const tip = page.locator('.scalar-card[data-tag="loss"] .tooltip');
     await expect.poll(() => tip.isVisible()).toBe(true);
-    expect(await tip.textContent()).toContain("step 4");
-    expect(await tip.textContent()).toContain("train");
+    // A header row, then one row per run with a point there: run, smoothed, value, step, ...
+    const rows = await tip
+      .locator("tr")
+      .evaluateAll((trs) =>
+        trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)),
+      );
+    expect(rows[0].slice(1, 5)).toEqual(["Run", "Smoothed", "Value", "Step"]);
+    expect(rows.slice(1).map((r) => r.slice(1, 5))).toEqual([["train", "0.75", "0.75", "4"]]);
   });
 
   test("a new event written while the page is open appears without a reload", async () => {

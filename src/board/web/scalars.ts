@@ -130,12 +130,12 @@ class ScalarChart {
       return;
     }
     const x = u.data[0][idx];
-    const table = h("table");
+    const head = ["", "Run", "Smoothed", "Value", "Step", "Time", "Relative"];
+    const table = h("table", {}, h("tr", {}, ...head.map((t) => h("td", { text: t }))));
     this.runs.forEach((r, i) => {
       const p = this.rows[i].get(x);
       const smoothed = u.data[1 + 2 * i][idx];
       if (!p || smoothed === null || smoothed === undefined) return;
-      const rel = p.wallTime - r.points[0].wallTime;
       table.append(
         h(
           "tr",
@@ -147,14 +147,14 @@ class ScalarChart {
           ),
           h("td", { text: r.run }),
           h("td", { text: fmt(smoothed) }),
-          h("td", { text: `raw ${fmt(p.value)}` }),
-          h("td", { text: `step ${p.step}` }),
-          h("td", { text: new Date(p.wallTime * 1000).toLocaleString() }),
-          h("td", { text: fmtDuration(rel) }),
+          h("td", { text: fmt(p.value) }),
+          h("td", { text: String(p.step) }),
+          h("td", { text: new Date(p.wallTime * 1000).toLocaleTimeString() }),
+          h("td", { text: fmtDuration(p.wallTime - r.points[0].wallTime) }),
         ),
       );
     });
-    if (!table.childElementCount) {
+    if (table.childElementCount < 2) {
       this.tooltip.style.display = "none";
       return;
     }
@@ -162,7 +162,11 @@ class ScalarChart {
     this.tooltip.style.display = "block";
     const over = u.over.getBoundingClientRect();
     const card = this.el.getBoundingClientRect();
-    this.tooltip.style.left = `${Math.min(over.left - card.left + left + 12, card.width - 40)}px`;
+    const cx = over.left - card.left + left;
+    const width = this.tooltip.offsetWidth;
+    // Right of the cursor where it fits in the card, else left of it.
+    const x0 = cx + 12 + width <= card.width ? cx + 12 : Math.max(0, cx - 12 - width);
+    this.tooltip.style.left = `${x0}px`;
     this.tooltip.style.top = `${over.top - card.top + (u.cursor.top ?? 0) + 12}px`;
   }
 

@@ -24,7 +24,8 @@ main { flex: 1; overflow: auto; padding: 16px; }
 .empty-note { color: var(--muted); padding: 24px; text-align: center; }
 .tooltip { position: absolute; pointer-events: none; background: rgba(33,33,33,.92); color: #fff; padding: 6px 8px; border-radius: 3px; font-size: 12px; z-index: 10; white-space: nowrap; display: none; }
 .tooltip table { border-collapse: collapse; }
-.tooltip td { padding: 0 6px 0 0; }
+.tooltip td { padding: 0 8px 0 0; }
+.tooltip tr:first-child td { color: #bdbdbd; font-size: 11px; }
 .slider-row { display: flex; align-items: center; gap: 8px; margin-top: 6px; }
 .slider-row input { flex: 1; }
 .card img { max-width: 100%; image-rendering: pixelated; display: block; margin: 0 auto; background: repeating-conic-gradient(#eee 0 25%, #fff 0 50%) 0 0 / 16px 16px; }
