@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { expectArray, inferErr, inferOk, runGraph } from "../../test/helpers.js";
+import { BACKENDS, expectArray, inferErr, inferOk, runGraph } from "../../test/helpers.js";
 import type { AttrValue } from "../framework/op_def.js";
 import * as tf from "../index.js";
 import "./fused_ops.js";
@@ -19,7 +19,7 @@ function fused(
   return g.createOp(type, [a, b, args], { num_args: args.length, ...attrs }).outputs[0];
 }
 
-describe("_FusedMatMul", () => {
+describe.each(BACKENDS)("_FusedMatMul on %s", (backend) => {
   test("MatMul, bias, then Relu or Elu (hand-worked)", async () => {
     const [relu, elu, plain] = await runGraph(
       () => {
@@ -33,7 +33,7 @@ describe("_FusedMatMul", () => {
           fused("_FusedMatMul", a, b, [bias], { ...at, fused_ops: ["BiasAdd"] }),
         ];
       },
-      { backend: "cpu-ts" },
+      { backend },
     );
     // a·bᵀ = [[1,2,-3],[3,4,-7]]; + bias = [[1.5,-8,-2],[3.5,-6,-6]].
     expectArray(plain, [
@@ -62,13 +62,13 @@ describe("_FusedMatMul", () => {
           fused_ops: ops,
         },
       );
-    await expect(runGraph(build(["BiasAdd"], 3), { backend: "cpu-ts" })).rejects.toThrow(
+    await expect(runGraph(build(["BiasAdd"], 3), { backend })).rejects.toThrow(
       tf.InvalidArgumentError,
     );
-    await expect(runGraph(build(["BiasAdd"], 3), { backend: "cpu-ts" })).rejects.toThrow(
+    await expect(runGraph(build(["BiasAdd"], 3), { backend })).rejects.toThrow(
       /_FusedMatMul: each fused argument must be a vector of the 2 output channels, got \[3\]/,
     );
-    await expect(runGraph(build(["BiasAdd", "Tanh"], 2), { backend: "cpu-ts" })).rejects.toThrow(
+    await expect(runGraph(build(["BiasAdd", "Tanh"], 2), { backend })).rejects.toThrow(
       tf.UnimplementedError,
     );
   });
@@ -80,7 +80,7 @@ describe("_FusedMatMul", () => {
   });
 });
 
-describe("_FusedConv2D", () => {
+describe.each(BACKENDS)("_FusedConv2D on %s", (backend) => {
   test("Conv2D, bias, Relu6 (hand-worked)", async () => {
     const y = await runGraph(
       () => {
@@ -94,7 +94,7 @@ describe("_FusedConv2D", () => {
           fused_ops: ["BiasAdd", "Relu6"],
         });
       },
-      { backend: "cpu-ts" },
+      { backend },
     );
     // x·2+1 = [3,5,7,-1] → [3,5,6,0]; x·(−1)+0.5 = [-0.5,-1.5,-2.5,1.5] → [0,0,0,1.5].
     expectArray(
@@ -129,7 +129,7 @@ describe("_FusedConv2D", () => {
           epsilon: 1,
         });
       },
-      { backend: "cpu-ts" },
+      { backend },
     );
     expectArray(y, [[[[-1], [3]]]]); // conv gives [2, 6]
   });

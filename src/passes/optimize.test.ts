@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { type Backend, getBackend, type KernelEnv, VariableRef } from "../backends/kernel.js";
+import {
+  type Backend,
+  backendNames,
+  getBackend,
+  type KernelEnv,
+  VariableRef,
+} from "../backends/kernel.js";
 import * as tf from "../index.js";
 import { compilePlan } from "../runtime/plan.js";
 import { newRunState } from "../runtime/run_state.js";
@@ -295,6 +301,40 @@ describe.skipIf(passesOff)("remapping", () => {
       expect(on.values[i].shape).toEqual([1, 2, 2, 1]);
       for (let k = 0; k < a.length; k++) expect(a[k]).toBeCloseTo(b[k], 5);
     }
+  });
+
+  test.each(backendNames())("on %s, a fused dense layer gives the unfused values", async (name) => {
+    const backends = name === "cpu-ts" ? cpu : [getBackend(name), ...cpu];
+    const g = new tf.Graph();
+    const { x, y } = g.asDefault(() => {
+      const x = tf.placeholder("float32", [8, 300]);
+      const w = tf.constant(
+        new tf.NDArray(
+          "float32",
+          [300, 200],
+          Array.from({ length: 60000 }, (_, i) => Math.sin(i)),
+        ),
+      );
+      const b = tf.constant(
+        new tf.NDArray(
+          "float32",
+          [200],
+          Array.from({ length: 200 }, (_, i) => i / 100 - 1),
+        ),
+      );
+      return { x, y: tf.nn.elu(tf.nn.biasAdd(tf.matmul(x, w), b)) };
+    });
+    const data = new tf.NDArray(
+      "float32",
+      [8, 300],
+      Array.from({ length: 2400 }, (_, i) => Math.cos(i)),
+    );
+    const on = await compileRun(g, [y], [[x, data]], {}, backends);
+    const off = await compileRun(g, [y], [[x, data]], OFF, backends);
+    expect(changes(on.report, "remapper").length).toBe(1);
+    const a = on.values[0].data as Float32Array;
+    const b = off.values[0].data as Float32Array;
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 4);
   });
 
   test("a MatMul whose value is also fetched is not fused", async () => {

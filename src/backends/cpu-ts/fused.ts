@@ -10,6 +10,7 @@ import {
   type Backend,
   type Dead,
   type Kernel,
+  type KernelEnv,
   type KernelFactory,
   type Value,
 } from "../kernel.js";
@@ -48,8 +49,23 @@ function batchNormCoefficients(
   return { scale: s, shift: t };
 }
 
+/**
+ * A backend's own epilogue steps, in place on the base kernel's output (the TypeScript loop
+ * below does what they do not).
+ */
+export interface FusedEpilogue {
+  /** y[r, c] += bias[c] for `rows` rows of `channels`. */
+  biasAdd(y: Floats, bias: Floats, rows: number, channels: number, env: KernelEnv): void;
+  /** The in-place activation `name` (y = act(y)), or null when this backend has none. */
+  activation(name: string): ((y: Floats, env: KernelEnv) => void) | null;
+}
+
 /** A fused kernel: `base` (MatMul or Conv2D) of `backend`, then the epilogue in `fused_ops`. */
-function fusedFactory(backend: Backend, base: "MatMul" | "Conv2D"): KernelFactory {
+function fusedFactory(
+  backend: Backend,
+  base: "MatMul" | "Conv2D",
+  own: FusedEpilogue | undefined,
+): KernelFactory {
   return (node, env) => {
     const baseFactory = backend.get(base);
     if (!baseFactory)
@@ -65,6 +81,7 @@ function fusedFactory(backend: Backend, base: "MatMul" | "Conv2D"): KernelFactor
     if (ops[0] !== "BiasAdd" && !batchNorm)
       throw new UnimplementedError(`${node.type}: fused ops [${ops.join(", ")}] are not supported`);
     const act = activation(ops[1], node.type);
+    const ownAct = own && ops[1] !== undefined ? own.activation(ops[1]) : null;
     const epsilon = (node.attrs.epsilon as number | undefined) ?? 0.0001;
     const wantArgs = batchNorm ? 4 : 1;
     const k: Kernel = (inputs) => {
@@ -88,6 +105,13 @@ function fusedFactory(backend: Backend, base: "MatMul" | "Conv2D"): KernelFactor
           throw new InvalidArgumentError(
             `${node.type}: each fused argument must be a vector of the ${channels} output channels, got ${shapeString(a.shape)} (node '${node.name}')`,
           );
+      }
+      if (own && !batchNorm && (ownAct !== null || act === null)) {
+        const data = y.data as Floats;
+        const rows = channels === 0 ? 0 : y.size / channels;
+        own.biasAdd(data, args[0].data as Floats, rows, channels, env);
+        ownAct?.(data, env);
+        return;
       }
       const { scale, shift } = batchNorm
         ? batchNormCoefficients(args, channels, epsilon)
@@ -117,10 +141,13 @@ function epilogue(
   }
 }
 
-/** Registers _FusedMatMul and _FusedConv2D on `backend`, built on its MatMul and Conv2D. */
-export function registerFusedKernels(backend: Backend): void {
-  backend.register("_FusedMatMul", fusedFactory(backend, "MatMul"));
-  backend.register("_FusedConv2D", fusedFactory(backend, "Conv2D"));
+/**
+ * Registers _FusedMatMul and _FusedConv2D on `backend`, built on its MatMul and Conv2D, with its
+ * own bias and activation steps where it has them.
+ */
+export function registerFusedKernels(backend: Backend, own?: FusedEpilogue): void {
+  backend.register("_FusedMatMul", fusedFactory(backend, "MatMul", own));
+  backend.register("_FusedConv2D", fusedFactory(backend, "Conv2D", own));
 }
 
 registerFusedKernels(cpuBackend);

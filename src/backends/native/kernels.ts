@@ -9,6 +9,7 @@ import { NDArray } from "../../framework/ndarray.js";
 import { currentRun } from "../../framework/run_context.js";
 import { broadcastShapes, shapeSize, shapeString } from "../../framework/tensor_shape.js";
 import { takeFloats } from "../buffer_pool.js";
+import { registerFusedKernels } from "../cpu-ts/fused.js";
 import { cpuBackend } from "../cpu-ts/index.js";
 import {
   check4D,
@@ -764,6 +765,17 @@ export function registerKernels(backend: Backend, nat: NativeAddon): void {
       }),
     );
   }
+
+  // ---- _FusedMatMul, _FusedConv2D (made by the remapper pass): bias and activation in place ----
+  registerFusedKernels(backend, {
+    biasAdd: (y, bias, rows, channels, env) =>
+      call(() => nat.biasAdd(y, bias, y, rows, channels, threadsOf(env))),
+    activation: (name) => {
+      const op = name === "Relu" || name === "Relu6" || name === "Elu" ? UNARY[name] : undefined;
+      if (op === undefined) return null;
+      return (y, env) => call(() => nat.unary(op, y, y, 0, threadsOf(env)));
+    },
+  });
 }
 
 // ---- Broadcasting and reduction plans (collapsed to few dims) ----
