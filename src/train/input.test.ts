@@ -306,3 +306,23 @@ describe("a full queue-based pipeline", () => {
     expect(b.item()).toBeCloseTo(-1, 1);
   });
 });
+
+describe("queue summaries", () => {
+  test("producers and batchers add TF's fullness summaries", async () => {
+    const { g, sess } = await setup(() => {
+      const q = tf.train.stringInputProducer(["a"], { capacity: 4 });
+      tf.train.shuffleBatch([q.dequeue()], 2, 10, 4);
+    });
+    const tags = g
+      .getCollection<tf.Tensor>(tf.GraphKeys.SUMMARIES)
+      .map((t) => t.op.inputs[0].op.attrs.value as tf.NDArray)
+      .map((v) => v.item());
+    expect(tags).toEqual([
+      "input_producer/fraction_of_4_full",
+      "shuffle_batch/fraction_over_4_of_6_full",
+    ]);
+    // Nothing enqueued yet (no runners started): both are 0.
+    const merged = await sess.run(g.getCollection<tf.Tensor>(tf.GraphKeys.SUMMARIES));
+    expect(merged.length).toBe(2);
+  });
+});

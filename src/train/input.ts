@@ -21,12 +21,13 @@ import {
   type QueueBase,
   RandomShuffleQueue,
 } from "../ops/data_flow_ops.js";
-import { cast, greater } from "../ops/math.js";
+import { cast, greater, maximum, mul, sub } from "../ops/math.js";
 import { flatten, type Nested, packAs } from "../ops/nest.js";
 import { convertToTensor, graphOf, type TensorLike } from "../ops/op_builder.js";
 import { randomShuffle } from "../ops/random.js";
 import { countUpTo } from "../ops/resource_variables.js";
 import { Variable } from "../ops/variables.js";
+import { scalar as scalarSummary } from "../summary/summary_ops.js";
 import { addQueueRunner, QueueRunner } from "./queue_runner.js";
 
 /**
@@ -72,7 +73,7 @@ export interface InputProducerOptions {
  */
 export function inputProducer(
   inputTensor: TensorLike,
-  options: InputProducerOptions & { elementShape?: ShapeLike } = {},
+  options: InputProducerOptions & { elementShape?: ShapeLike; summaryName?: string } = {},
 ): FIFOQueue<Tensor> {
   const g = graphOf([inputTensor]);
   return g.nameScope(options.name ?? "input_producer", (scope) => {
@@ -98,6 +99,7 @@ export function inputProducer(
     });
     const enq = q.enqueueMany([t]);
     addQueueRunner(new QueueRunner(q, [enq], { cancelOp: options.cancelOp }));
+    if (options.summaryName !== undefined) fullness(q, options.summaryName, options.capacity ?? 32);
     return q;
   });
 }
@@ -114,8 +116,19 @@ export function stringInputProducer(
     let t = convertToTensor(stringTensor, "string", undefined, g);
     const check = assert(greater(size(t), 0), [constant(msg, { dtype: "string" })]);
     t = g.controlDependencies([check], () => identity(t));
-    return inputProducer(t, { ...options, elementShape: [], name: scope });
+    return inputProducer(t, {
+      ...options,
+      elementShape: [],
+      name: scope,
+      summaryName: `fraction_of_${options.capacity ?? 32}_full`,
+    });
   });
+}
+
+/** TF's queue-fullness summary: size / capacity (or the part above min_after_dequeue). */
+function fullness(q: QueueBase, name: string, capacity: number, minAfterDequeue = 0): void {
+  const above = minAfterDequeue > 0 ? maximum(0, sub(q.size(), minAfterDequeue)) : q.size();
+  scalarSummary(name, mul(cast(above, "float32"), 1 / (capacity - minAfterDequeue)));
 }
 
 /** tf.train.range_input_producer: a queue of the integers 0 .. limit-1. */
@@ -125,7 +138,12 @@ export function rangeInputProducer(
 ): FIFOQueue<Tensor> {
   const g = graphOf([limit]);
   return g.nameScope(options.name ?? "input_producer", (scope) =>
-    inputProducer(range(limit), { ...options, elementShape: [], name: scope }),
+    inputProducer(range(limit), {
+      ...options,
+      elementShape: [],
+      name: scope,
+      summaryName: `fraction_of_${options.capacity ?? 32}_full`,
+    }),
   );
 }
 
@@ -221,6 +239,8 @@ interface BatchCore {
   /** One enqueue op per list (join), or the same op numThreads times. */
   join: boolean;
   scope: string;
+  /** A shuffling queue's min_after_dequeue (for its fullness summary). */
+  minAfterDequeue?: number;
   /** maybeBatch's keep_input: a bool scalar (keep this example) or vector (keep these rows). */
   keepInput?: TensorLike;
 }
@@ -262,6 +282,14 @@ function batchCore(c: BatchCore): Tensor[] {
     ? c.lists.map(enqueue)
     : new Array<Operation>(c.options.numThreads ?? 1).fill(enqueue(c.lists[0]));
   addQueueRunner(new QueueRunner(q, ops));
+  const capacity = c.options.capacity ?? 32;
+  const min = c.minAfterDequeue ?? 0;
+  fullness(
+    q,
+    min > 0 ? `fraction_over_${min}_of_${capacity - min}_full` : `fraction_of_${capacity}_full`,
+    capacity,
+    min,
+  );
   // The dequeue is named as the batcher's scope ("batch:0" is the first batched tensor).
   return q.dequeueList(c.options.allowSmallerFinalBatch ? "upTo" : "many", c.batchSize, c.scope);
 }
@@ -369,6 +397,7 @@ export function shuffleBatch<T>(
       lists: [list],
       batchSize,
       options: { ...options, capacity },
+      minAfterDequeue,
       queue,
       join: false,
       scope,
@@ -395,6 +424,7 @@ export function shuffleBatchJoin<T>(
       lists,
       batchSize,
       options: { ...options, capacity },
+      minAfterDequeue,
       queue,
       join: true,
       scope,
@@ -446,6 +476,7 @@ export function maybeShuffleBatch<T>(
       lists: [list],
       batchSize,
       options: { ...options, capacity },
+      minAfterDequeue,
       queue,
       join: false,
       scope,
