@@ -77,6 +77,27 @@ registerOp("CacheDataset", { shape: datasetShape([1]) });
 registerOp("CacheDatasetV2", { shape: datasetShape([1]) });
 registerOp("PrefetchDataset", { shape: datasetShape([1]) });
 registerOp("WindowDataset", { shape: datasetShape([1, 2, 3, 4]) });
+// TF 1.15's V1 forms and the datasets its Python inserts (see cpu-ts/dataset_compat.ts).
+registerOp("BatchDataset", { shape: datasetShape([1]) });
+registerOp("PaddedBatchDataset", {
+  shape: (c) => {
+    const n = c.attr<number>("N");
+    c.withRank(1, 0);
+    for (let i = 0; i < n; i++) c.withRank(2 + i, 1);
+    return [[]];
+  },
+});
+registerOp("FixedLengthRecordDataset", { shape: filesShape([1, 2, 3, 4]) });
+registerOp("ShuffleAndRepeatDataset", { shape: datasetShape([1, 2, 3, 4]) });
+registerOp("ModelDataset", { shape: datasetShape() });
+registerOp("OptimizeDataset", { shape: datasetShape() });
+for (const t of [
+  "MaxIntraOpParallelismDataset",
+  "ExperimentalMaxIntraOpParallelismDataset",
+  "PrivateThreadPoolDataset",
+  "ExperimentalPrivateThreadPoolDataset",
+])
+  registerOp(t, { shape: datasetShape([1]) });
 
 // Iterators.
 for (const t of ["IteratorV2", "Iterator", "AnonymousIterator", "OneShotIterator"])

@@ -5,3 +5,4 @@ import "./dataset_transforms.js";
 import "./dataset_buffers.js";
 import "./dataset_functions.js";
 import "./dataset_iterators.js";
+import "./dataset_compat.js";

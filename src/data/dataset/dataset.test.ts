@@ -449,3 +449,41 @@ describe("iterators", () => {
     expect(await drain(sess, next)).toEqual([[[4]]]);
   });
 });
+
+describe("TF 1.15 graph forms", () => {
+  test("BatchDataset (V1), ShuffleAndRepeatDataset, ModelDataset and OptimizeDataset run", async () => {
+    const op = (
+      type: string,
+      inputs: (tf.Tensor | tf.Tensor[])[],
+      attrs: Record<string, unknown>,
+    ) => tf.getDefaultGraph().createOp(type, inputs, attrs as Record<string, never>).outputs[0];
+    const i64 = (x: number) => tf.constant(x, { dtype: "int64" });
+    const make = () => {
+      const range = tf.data.Dataset.range(6);
+      const spec = { output_types: ["int64"], output_shapes: [new tf.TensorShape([])] };
+      const sr = op(
+        "ShuffleAndRepeatDataset",
+        [range.variantTensor, i64(6), i64(1), i64(2), i64(2)],
+        spec,
+      );
+      const batched = op("BatchDataset", [sr, i64(4)], {
+        ...spec,
+        output_shapes: [new tf.TensorShape([null])],
+      });
+      const bspec = { output_types: ["int64"], output_shapes: [new tf.TensorShape([null])] };
+      const opt = op("OptimizeDataset", [batched, tf.constant([], { dtype: "string" })], bspec);
+      const model = op("ModelDataset", [opt], bspec);
+      return new tf.data.Dataset(
+        model,
+        new tf.data.TensorSpec("int64", new tf.TensorShape([null])),
+      );
+    };
+    const batches = (await elements(make)) as number[][];
+    expect(batches.map((b) => b.length)).toEqual([4, 4, 4]);
+    const all = batches.flat();
+    // Two epochs, each a permutation of 0..5, in different orders.
+    expect([...all.slice(0, 6)].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect([...all.slice(6)].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(all.slice(6)).not.toEqual(all.slice(0, 6));
+  });
+});
