@@ -159,18 +159,21 @@ function record(data: Uint8Array, e: unknown, finding: string): void {
 
 const sha1 = (d: Uint8Array) => createHash("sha1").update(d).digest("hex");
 
-async function readInputs(): Promise<Uint8Array[]> {
-  const out = [...(await target.seeds())];
+/** The target's seeds, then the inputs in `cfg.inputDirs` (smallest first when merging). */
+async function readInputs(): Promise<{ seeds: Uint8Array[]; files: Uint8Array[] }> {
+  const seeds = [...(await target.seeds())];
+  const files: Uint8Array[] = [];
   for (const dir of cfg.inputDirs) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir).sort()) {
       const p = join(dir, name);
       if (name.startsWith(".") || !statSync(p).isFile()) continue;
       const b = new Uint8Array(readFileSync(p));
-      if (b.length <= target.maxLen * 4) out.push(b);
+      if (b.length <= target.maxLen * 4) files.push(b);
     }
   }
-  return out;
+  if (cfg.mode === "merge") files.sort((a, b) => a.length - b.length);
+  return { seeds, files };
 }
 
 // --- the modes ------------------------------------------------------------------------------------
@@ -191,17 +194,27 @@ const choose = () => {
 };
 let execs = 0;
 
-const inputs = await readInputs();
-if (cfg.mode === "merge") inputs.sort((a, b) => a.length - b.length);
-for (const d of inputs) {
+const { seeds, files: found } = await readInputs();
+// Seeds are run first; in a merge they are not written out (every run makes them again).
+const kept: Uint8Array[] = [];
+for (const [i, d] of [...seeds, ...found].entries()) {
   execs++;
-  if ((await execute(d)) > 0 || cfg.mode === "replay") corpus.push({ data: d, ms: lastMs });
+  const fresh = (await execute(d)) > 0;
+  if (fresh || cfg.mode === "replay") corpus.push({ data: d, ms: lastMs });
+  if (fresh && i >= seeds.length) kept.push(d);
 }
 if (cfg.mode === "merge") {
   mkdirSync(cfg.outDir, { recursive: true });
-  for (const { data } of corpus) writeFileSync(join(cfg.outDir, sha1(data).slice(0, 16)), data);
+  for (const data of kept) writeFileSync(join(cfg.outDir, sha1(data).slice(0, 16)), data);
 }
-send({ type: "seeded", inputs: inputs.length, corpus: corpus.length, hit, total, features });
+send({
+  type: "seeded",
+  inputs: seeds.length + found.length,
+  corpus: corpus.length,
+  hit,
+  total,
+  features,
+});
 if (corpus.length === 0) corpus.push({ data: new Uint8Array(0), ms: 0 });
 
 if (cfg.mode === "fuzz") {

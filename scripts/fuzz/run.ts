@@ -9,10 +9,12 @@
 //
 //   --merge   replays the committed corpus, the seeds and the working corpus (tmp/fuzz/corpus)
 //             smallest first and writes the inputs that add coverage to test/fuzz/corpus/<target>
-//   --replay  runs every committed corpus input once (no mutations)
+//   --replay  runs the seeds and every committed corpus input once (no mutations); with
+//             --seeds-only, the seeds alone (the coverage before any fuzzing)
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUILD_DIR, buildTarget, ROOT } from "./build.js";
 import type { EngineConfig, EngineMessage } from "./engine.js";
@@ -23,6 +25,7 @@ interface Options {
   runs: number;
   timeout: number;
   mode: EngineConfig["mode"];
+  seedsOnly: boolean;
   seed: number;
   targets: string[];
 }
@@ -33,6 +36,7 @@ function parseArgs(argv: string[]): Options {
     runs: Number.MAX_SAFE_INTEGER,
     timeout: 10,
     mode: "fuzz",
+    seedsOnly: false,
     seed: Date.now() % 1e9,
     targets: [],
   };
@@ -49,6 +53,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--seed") o.seed = num();
     else if (a === "--merge") o.mode = "merge";
     else if (a === "--replay") o.mode = "replay";
+    else if (a === "--seeds-only") o.seedsOnly = true;
     else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
     else o.targets.push(a);
   }
@@ -76,7 +81,8 @@ interface Summary {
   timeline: { s: number; execs: number; hit: number; features: number }[];
 }
 
-const shmFile = (t: string) => join("/dev/shm", `tgfuzz-${process.pid}-${t}.cur`);
+const SCRATCH_ROOT = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
+const shmFile = (t: string) => join(SCRATCH_ROOT, `tgfuzz-${process.pid}-${t}.cur`);
 
 async function fuzzTarget(name: string, o: Options): Promise<Summary> {
   const info = TARGETS.find((t) => t.name === name)!;
@@ -107,7 +113,7 @@ async function fuzzTarget(name: string, o: Options): Promise<Summary> {
     const cfg: EngineConfig = {
       mode: o.mode,
       bundle,
-      inputDirs: o.mode === "replay" ? [committed] : [committed, working],
+      inputDirs: o.mode !== "replay" ? [committed, working] : o.seedsOnly ? [] : [committed],
       outDir: o.mode === "merge" ? merged : working,
       findingsDir,
       currentFile: shmFile(name),
@@ -160,7 +166,14 @@ function runChild(
   return new Promise((resolve) => {
     const child: ChildProcess = spawn(
       process.execPath,
-      ["--import", "tsx", "--max-old-space-size=2048", join(import.meta.dirname, "engine.ts")],
+      [
+        "--import",
+        "tsx",
+        "--max-old-space-size=2048",
+        // A larger young generation: the targets allocate a lot of short-lived protobuf objects.
+        "--max-semi-space-size=64",
+        join(import.meta.dirname, "engine.ts"),
+      ],
       {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
         env: {
@@ -221,6 +234,8 @@ function runChild(
     });
     child.on("exit", (code) => {
       clearInterval(watchdog);
+      // The targets' scratch files (seeds.ts scratch()).
+      rmSync(join(SCRATCH_ROOT, `tgfuzz-${child.pid}`), { recursive: true, force: true });
       if (s.endHit === 0 && s.startHit > 0) s.endHit = s.startHit;
       resolve(done && code === 0 ? "done" : !seeded && !hung ? "setup" : hung ? "hang" : "crash");
     });
@@ -237,6 +252,7 @@ console.log(
 );
 const results: Summary[] = [];
 for (const name of opts.targets) {
+  console.log(`${name}: ${TARGETS.find((t) => t.name === name)!.what}`);
   const s = await fuzzTarget(name, opts);
   results.push(s);
   const rate = s.execs / Math.max(s.seconds, 1e-3);

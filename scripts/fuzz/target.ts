@@ -9,7 +9,7 @@ export interface FuzzTarget {
   /** The largest input the mutators make. */
   maxLen: number;
   /** Runs one input; may throw tf.errors.* (expected) and nothing else. */
-  run(data: Uint8Array): void | Promise<void>;
+  run(data: Uint8Array): unknown;
   /** For protobuf inputs: the message type, for structure-aware mutations. */
   proto?: DescMessage;
   /** A custom structure-aware mutation (null: not applicable to this input). */

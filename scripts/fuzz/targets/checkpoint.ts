@@ -1,11 +1,12 @@
 // A V2 checkpoint → `<prefix>.index` and `<prefix>.data-00000-of-00001` in /dev/shm → opened
 // with openCheckpoint, every tensor listed, its dtype and shape asked, and read (checksums
-// verified). Input: a uint32 (LE) length of the index, the index, then the data file.
+// verified). Input: a uint32 (LE) length of the index, the index, then the data file; or, when
+// that uint32 is 0xffffffff, a V1 (tensor-slice) checkpoint file, read the same way.
 // The structure-aware mutator decodes the index table, changes one entry (its BundleEntryProto or
 // BundleHeaderProto as a protobuf, its key, or the entry's place), or the data file (then usually
 // fixing the entry's crc32c), and writes the table again with valid block checksums.
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import * as tf from "../../../src/index.js";
 import { crc32c, maskCrc } from "../../../src/io/checkpoint/crc32c.js";
 import { openCheckpoint } from "../../../src/io/checkpoint/reader.js";
@@ -15,6 +16,7 @@ import {
   BundleEntryProtoSchema,
   BundleHeaderProtoSchema,
 } from "../../../src/io/proto/tensorflow/core/protobuf/tensor_bundle_pb.js";
+import { SavedTensorSlicesSchema } from "../../../src/io/proto/tensorflow/core/util/saved_tensor_slice_pb.js";
 import { ByteMutator, concat, type Rng } from "../mutate.js";
 import { ProtoMutator } from "../proto_mutate.js";
 import { defineTarget } from "../target.js";
@@ -22,6 +24,14 @@ import { FIXTURES, scratch } from "./seeds.js";
 
 let dir = "";
 const prefix = () => join(dir || (dir = scratch("checkpoint")), "ckpt");
+const v1File = () => join(dir || (dir = scratch("checkpoint")), "v1", "model.ckpt");
+const V1 = 0xffffffff;
+
+function isV1(data: Uint8Array): boolean {
+  return (
+    data.length >= 4 && new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true) === V1
+  );
+}
 
 export function split(data: Uint8Array): { index: Uint8Array; data: Uint8Array } {
   const n = data.length >= 4 ? new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true) : 0;
@@ -36,10 +46,18 @@ export function join2(index: Uint8Array, data: Uint8Array): Uint8Array {
 }
 
 export function readCheckpoint(input: Uint8Array): void {
-  const { index, data } = split(input);
-  writeFileSync(`${prefix()}.index`, index);
-  writeFileSync(`${prefix()}.data-00000-of-00001`, data);
-  const r = openCheckpoint(prefix());
+  let path: string;
+  if (isV1(input)) {
+    path = v1File();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, input.subarray(4));
+  } else {
+    const { index, data } = split(input);
+    path = prefix();
+    writeFileSync(`${path}.index`, index);
+    writeFileSync(`${path}.data-00000-of-00001`, data);
+  }
+  const r = openCheckpoint(path);
   for (const k of r.keys()) {
     r.has(k);
     r.shape(k);
@@ -90,7 +108,64 @@ async function ours(): Promise<Uint8Array> {
   );
 }
 
+/** A V1 checkpoint written by the Save op (float, int64 and string tensors). */
+async function oursV1(): Promise<Uint8Array> {
+  const g = new tf.Graph();
+  const file = join(scratch("checkpoint-seed-v1"), "model.ckpt");
+  const save = g.asDefault(() => {
+    const ts = [
+      tf.constant([
+        [1.5, -2],
+        [3, 4],
+      ]),
+      tf.constant([7, 8], { dtype: "int64" }),
+      tf.constant(["a", ""]),
+    ];
+    return g.createOp("Save", [tf.constant(file), tf.constant(["f", "i", "s"]), ts]);
+  });
+  const sess = new tf.Session({ graph: g });
+  await sess.run(save);
+  sess.close();
+  return concat(Uint8Array.of(0xff, 0xff, 0xff, 0xff), new Uint8Array(readFileSync(file)));
+}
+
+/** A V1 file: its table's entries mutated as SavedTensorSlices messages (or by bytes). */
+function mutateV1(input: Uint8Array, rng: Rng): Uint8Array | null {
+  let entries: { key: Uint8Array; value: Uint8Array }[];
+  try {
+    entries = new TableReader(input.subarray(4), "fuzz").entries.map((e) => ({
+      key: e.key,
+      value: e.value,
+    }));
+  } catch {
+    return null;
+  }
+  if (entries.length === 0) return null;
+  const e = entries[rng.below(entries.length)]!;
+  if (rng.chance(0.7))
+    e.value = new ProtoMutator(rng, SavedTensorSlicesSchema).mutate(e.value) ?? e.value;
+  else e.key = new ByteMutator(rng).mutate(e.key, 64);
+  return concat(Uint8Array.of(0xff, 0xff, 0xff, 0xff), table(entries, rng));
+}
+
+/** The entries as a table (sorted, duplicates dropped) with valid block checksums. */
+function table(entries: { key: Uint8Array; value: Uint8Array }[], rng: Rng): Uint8Array {
+  entries.sort((a, b) => compareBytes(a.key, b.key));
+  const t = new TableBuilder({
+    restartInterval: 1 + rng.below(16),
+    compression: rng.chance(0.2) ? "snappy" : "none",
+  });
+  let last: Uint8Array | undefined;
+  for (const x of entries) {
+    if (last && compareBytes(last, x.key) === 0) continue;
+    t.add(x.key, x.value);
+    last = x.key;
+  }
+  return t.finish();
+}
+
 function mutateCheckpoint(input: Uint8Array, rng: Rng, other?: Uint8Array): Uint8Array | null {
+  if (isV1(input)) return mutateV1(input, rng);
   const { index, data } = split(input);
   let entries: { key: Uint8Array; value: Uint8Array }[];
   try {
@@ -140,18 +215,7 @@ function mutateCheckpoint(input: Uint8Array, rng: Rng, other?: Uint8Array): Uint
       }
     }
   }
-  entries.sort((a, b) => compareBytes(a.key, b.key));
-  const t = new TableBuilder({
-    restartInterval: 1 + rng.below(16),
-    compression: rng.chance(0.2) ? "snappy" : "none",
-  });
-  let last: Uint8Array | undefined;
-  for (const x of entries) {
-    if (last && compareBytes(last, x.key) === 0) continue;
-    t.add(x.key, x.value);
-    last = x.key;
-  }
-  return join2(t.finish(), newData);
+  return join2(table(entries, rng), newData);
 }
 
 export default defineTarget({
@@ -164,6 +228,7 @@ export default defineTarget({
     fixturePair("tf-feature_column-embedding-ckpt", "embedding.ckpt"),
     fixturePair("tf-tensor_bundle-old_string_tensors", "foo"),
     await ours(),
+    await oursV1(),
   ],
   mutate: mutateCheckpoint,
   run: readCheckpoint,

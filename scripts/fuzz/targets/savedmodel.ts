@@ -7,7 +7,7 @@ import { join } from "node:path";
 import * as tf from "../../../src/index.js";
 import { SavedModelSchema } from "../../../src/io/proto/index.js";
 import { defineTarget } from "../target.js";
-import { FIXTURES, fixtures, sampleGraphs, scratch, WORDS } from "./seeds.js";
+import { FIXTURES, fixtures, sampleGraphs, scratch, WORDS, withImportLimit } from "./seeds.js";
 
 let dir = "";
 function modelDir(): string {
@@ -66,5 +66,5 @@ export default defineTarget({
     "serving_default",
   ],
   seeds: async () => [...fixtures(/saved_model\.pb$/), await ours()],
-  run: loadSavedModel,
+  run: (data) => withImportLimit(() => loadSavedModel(data)),
 });

@@ -2,8 +2,10 @@
 // ../shared/tf-artifacts, see its README) and small graphs built with our own API (dense layers
 // with gradients and an optimizer, convolutions, control flow, strings, functions), written by
 // our own exporters.
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setRunMemoryLimit } from "../../../src/framework/memory_limit.js";
 import * as tf from "../../../src/index.js";
 import { graphToGraphDef } from "../../../src/io/graph_def.js";
 import { encodeProto, GraphDefSchema, MetaGraphDefSchema } from "../../../src/io/proto/index.js";
@@ -11,9 +13,12 @@ import { encodeProto, GraphDefSchema, MetaGraphDefSchema } from "../../../src/io
 export const ROOT = join(import.meta.dirname, "..", "..", "..");
 export const FIXTURES = join(ROOT, "test", "fixtures", "tf");
 
-/** A scratch directory of this process in /dev/shm (memory), emptied on first use. */
+/** Where scratch files go: /dev/shm (memory) where there is one, else the OS's temp directory. */
+export const SCRATCH_ROOT = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
+
+/** A scratch directory of this process in SCRATCH_ROOT, emptied on first use. */
 export function scratch(sub: string): string {
-  const dir = join("/dev/shm", `tgfuzz-${process.pid}`, sub);
+  const dir = join(SCRATCH_ROOT, `tgfuzz-${process.pid}`, sub);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
@@ -153,4 +158,18 @@ export function sampleMetaGraphs(): Uint8Array[] {
       tf.train.exportMetaGraph(undefined, { graph: g, saver }),
     );
   });
+}
+
+/**
+ * Runs `fn` with the allocation limit lowered to 64 MB (what a session's memoryLimitBytes does for
+ * its runs; imports outside a run otherwise get the machine's free memory): a mutated Const of
+ * 10^8 elements is then refused, not allocated, and the fuzzer keeps its pace.
+ */
+export async function withImportLimit<T>(fn: () => T | Promise<T>): Promise<T> {
+  setRunMemoryLimit(64 << 20);
+  try {
+    return await fn();
+  } finally {
+    setRunMemoryLimit(undefined);
+  }
 }
