@@ -1,0 +1,242 @@
+// A cluster of separate OS processes (one ps, two workers) on loopback ports, driven by clients in
+// this process: placement across tasks, tensors worker to worker, variables shared by every client
+// of the cluster, TF's errors, and a client built from TF's own service definition.
+import { fileURLToPath } from "node:url";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as tf from "../index.js";
+import { RemoteSession, resetTarget } from "./remote_session.js";
+import {
+  freePort,
+  localCluster,
+  startTask,
+  stopTasks,
+  type TaskProcess,
+} from "./testing/cluster_procs.js";
+
+let cluster: Record<string, string[]>;
+let tasks: TaskProcess[] = [];
+const target = (job: string, task: number) =>
+  tasks.find((t) => t.job === job && t.task === task)!.target;
+
+beforeAll(async () => {
+  cluster = await localCluster({ ps: 1, worker: 2 });
+  tasks = await Promise.all([
+    startTask(cluster, "ps", 0),
+    startTask(cluster, "worker", 0),
+    startTask(cluster, "worker", 1),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await stopTasks(tasks);
+}, 30_000);
+
+/** A graph with v = [1, 2, 3] on the ps, y = v * x on worker 1, z = y + 1 where the master is. */
+function model() {
+  const g = new tf.Graph();
+  return g.asDefault(() => {
+    const v = tf.device(
+      "/job:ps/task:0",
+      () => new tf.Variable(tf.constant([1, 2, 3]), { name: "v" }),
+    );
+    const x = tf.placeholder("float32", [3], "x");
+    const y = tf.device("/job:worker/task:1", () => tf.mul(v, x, "y"));
+    const z = tf.add(y, tf.constant(1), "z");
+    const bump = v.assignAdd(tf.constant([10, 10, 10]));
+    return { g, v, x, y, z, bump };
+  });
+}
+
+describe("a cluster of processes", () => {
+  it("runs a step placed over three tasks and shares the ps's variables between clients", async () => {
+    const m = model();
+    const sess = new RemoteSession({ target: target("worker", 0), graph: m.g });
+    await sess.run(m.v.initializer);
+    // [1,2,3] * [2,2,2] = [2,4,6] on worker 1; + 1 on worker 0.
+    const [y, z] = await sess.run([m.y, m.z], { x: [2, 2, 2] });
+    expect(Array.from(y.data as Float32Array)).toEqual([2, 4, 6]);
+    expect(Array.from(z.data as Float32Array)).toEqual([3, 5, 7]);
+    await sess.run(m.bump);
+    // Another client, its own graph, through the other worker: the same variable on the ps.
+    const other = model();
+    const sess2 = new RemoteSession({ target: target("worker", 1), graph: other.g });
+    const v = await sess2.run(other.v.value());
+    expect(Array.from(v.data as Float32Array)).toEqual([11, 12, 13]);
+    // The graph grows after the first run (ExtendSession).
+    const w = other.g.asDefault(() => tf.mul(other.v.value(), tf.constant(2), "w"));
+    expect(Array.from((await sess2.run(w)).data as Float32Array)).toEqual([22, 24, 26]);
+    await sess.close();
+    await sess2.close();
+  }, 60_000);
+
+  it("places variables round-robin with replicaDeviceSetter and lists the cluster's devices", async () => {
+    const setter = tf.train.replicaDeviceSetter({ cluster, workerDevice: "/job:worker/task:0" });
+    expect(setter).not.toBeNull();
+    const g = new tf.Graph();
+    const { a, b, s } = g.asDefault(() =>
+      tf.device(setter!, () => {
+        const a = new tf.Variable(tf.constant(2), { name: "rr_a" });
+        const b = new tf.Variable(tf.constant(5), { name: "rr_b" });
+        return { a, b, s: tf.add(a.value(), b.value()) };
+      }),
+    );
+    expect(a.op.device).toBe("/job:ps/task:0");
+    expect(s.op.device).toBe("/job:worker/task:0");
+    const sess = new RemoteSession({ target: target("worker", 0), graph: g });
+    await sess.run([a.initializer, b.initializer]);
+    expect((await sess.run(s)).data[0]).toBe(7);
+    const devices = await sess.listDevices();
+    expect(devices.map((d) => d.name).sort()).toEqual([
+      "/job:ps/replica:0/task:0/device:CPU:0",
+      "/job:worker/replica:0/task:0/device:CPU:0",
+      "/job:worker/replica:0/task:1/device:CPU:0",
+    ]);
+    expect(devices.every((d) => d.deviceType === "CPU" && d.incarnation > 0n)).toBe(true);
+    await sess.close();
+  }, 60_000);
+
+  it("names the device and the cluster's jobs for an unknown job or task", async () => {
+    const g = new tf.Graph();
+    const t = g.asDefault(() =>
+      tf.device("/job:chief/task:0", () => tf.constant(1, { name: "c" })),
+    );
+    const sess = new RemoteSession({ target: target("worker", 0), graph: g });
+    const err = await sess.run(t).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(tf.InvalidArgumentError);
+    expect(String((err as Error).message)).toMatch(/\/job:chief\/task:0.*'ps'.*'worker'/);
+    const g2 = new tf.Graph();
+    const t2 = g2.asDefault(() =>
+      tf.device("/job:worker/task:7", () => tf.constant(1, { name: "c" })),
+    );
+    const sess2 = new RemoteSession({ target: target("worker", 0), graph: g2 });
+    await expect(sess2.run(t2)).rejects.toThrow(/\/job:worker\/task:7/);
+    await sess.close();
+    await sess2.close();
+  }, 30_000);
+
+  it("fails an unreachable target with UnavailableError naming the address, in time", async () => {
+    const port = await freePort();
+    const g = new tf.Graph();
+    const c = g.asDefault(() => tf.constant(1));
+    const sess = new RemoteSession({
+      target: `grpc://localhost:${port}`,
+      graph: g,
+      config: { operationTimeoutInMs: 3000 },
+    });
+    const start = Date.now();
+    const err = await sess.run(c).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(tf.UnavailableError);
+    expect(String((err as Error).message)).toContain(`localhost:${port}`);
+    expect(Date.now() - start).toBeLessThan(5000);
+    await sess.close();
+  }, 30_000);
+
+  it("answers a malformed request with InvalidArgumentError and keeps serving", async () => {
+    const address = target("worker", 0).replace("grpc://", "");
+    const client = new grpc.Client(address, grpc.credentials.createInsecure());
+    const status = await new Promise<grpc.ServiceError | null>((resolve) =>
+      client.makeUnaryRequest(
+        "/tensorflow.grpc.MasterService/RunStep",
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from([0x0a, 0xff, 0xff, 0xff]),
+        (e) => resolve(e),
+      ),
+    );
+    client.close();
+    expect(status?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    const g = new tf.Graph();
+    const c = g.asDefault(() => tf.add(tf.constant(2), tf.constant(3)));
+    const sess = new RemoteSession({ target: target("worker", 0), graph: g });
+    expect((await sess.run(c)).data[0]).toBe(5);
+    await sess.close();
+  }, 30_000);
+
+  it("serves a client generated from TF's master_service.proto (proto-loader)", async () => {
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const def = protoLoader.loadSync("tensorflow/core/protobuf/master_service.proto", {
+      includeDirs: [`${root}src/distributed/testing/fixtures`, `${root}proto`],
+      keepCase: true,
+      longs: String,
+      enums: String,
+      defaults: true,
+    });
+    const pkg = grpc.loadPackageDefinition(def) as unknown as {
+      tensorflow: {
+        grpc: { MasterService: new (a: string, c: grpc.ChannelCredentials) => grpc.Client };
+      };
+    };
+    const client = new pkg.tensorflow.grpc.MasterService(
+      target("worker", 0).replace("grpc://", ""),
+      grpc.credentials.createInsecure(),
+    ) as unknown as Record<
+      string,
+      (req: unknown, cb: (e: grpc.ServiceError | null, r: Record<string, unknown>) => void) => void
+    > &
+      grpc.Client;
+    const call = (method: string, req: unknown) =>
+      new Promise<Record<string, unknown>>((resolve, reject) =>
+        client[method](req, (e, r) => (e ? reject(e) : resolve(r))),
+      );
+    const graphDef = {
+      node: [
+        { name: "x", op: "Placeholder", attr: { dtype: { type: "DT_FLOAT" } } },
+        {
+          name: "two",
+          op: "Const",
+          attr: {
+            dtype: { type: "DT_FLOAT" },
+            value: { tensor: { dtype: "DT_FLOAT", tensor_shape: {}, float_val: [2] } },
+          },
+        },
+        { name: "y", op: "Mul", input: ["x", "two"], attr: { T: { type: "DT_FLOAT" } } },
+      ],
+    };
+    const created = await call("CreateSession", { graph_def: graphDef });
+    const handle = created.session_handle as string;
+    expect(handle).not.toBe("");
+    const r = await call("RunStep", {
+      session_handle: handle,
+      feed: [
+        {
+          name: "x:0",
+          tensor: { dtype: "DT_FLOAT", tensor_shape: { dim: [{ size: 3 }] }, float_val: [1, 2, 3] },
+        },
+      ],
+      fetch: ["y:0"],
+    });
+    const out = (
+      r.tensor as {
+        name: string;
+        tensor: {
+          dtype: string;
+          tensor_shape: { dim: { size: string }[] };
+          tensor_content: Buffer;
+        };
+      }[]
+    )[0];
+    expect(out.name).toBe("y:0");
+    expect(out.tensor.dtype).toBe("DT_FLOAT");
+    expect(out.tensor.tensor_shape.dim.map((d) => Number(d.size))).toEqual([3]);
+    const c = out.tensor.tensor_content;
+    expect(
+      Array.from(new Float32Array(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength))),
+    ).toEqual([2, 4, 6]);
+    await call("CloseSession", { session_handle: handle });
+    client.close();
+  }, 30_000);
+
+  it("releases the cluster's variables with Session.reset(target)", async () => {
+    const m = model();
+    const sess = new RemoteSession({ target: target("worker", 0), graph: m.g });
+    await sess.run(m.v.initializer);
+    await resetTarget(target("worker", 0));
+    const m2 = model();
+    const sess2 = new RemoteSession({ target: target("worker", 0), graph: m2.g });
+    await expect(sess2.run(m2.v.value())).rejects.toThrow(tf.FailedPreconditionError);
+    await sess.close();
+    await sess2.close();
+  }, 30_000);
+});
