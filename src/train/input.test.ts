@@ -326,3 +326,26 @@ describe("queue summaries", () => {
     expect(merged.length).toBe(2);
   });
 });
+
+describe("bad input in a pipeline", () => {
+  test("a corrupt record stops the coordinator: join raises DataLossError naming file and offset", async () => {
+    const p = path.join(dir, "corrupt.tfrecord");
+    const w = new TFRecordFileWriter(p);
+    w.write(Buffer.from("good"));
+    w.write(Buffer.from("flipped"));
+    w.close();
+    const bytes = fs.readFileSync(p);
+    bytes[20 + 12 + 1] ^= 0xff; // a data byte of the second record (it starts at byte 20)
+    fs.writeFileSync(p, bytes);
+    const { sess, out } = await setup(() => {
+      const files = tf.train.stringInputProducer([p], { numEpochs: 1 });
+      const [, value] = new tf.TFRecordReader().read(files);
+      return tf.train.batch([value], 1);
+    });
+    const coord = new tf.train.Coordinator();
+    const threads = tf.train.startQueueRunners(sess, coord);
+    expect((await sess.run(out[0])).toArray()).toEqual(["good"]);
+    await expect(coord.join(threads)).rejects.toThrow(tf.errors.DataLossError);
+    expect(() => coord.raiseRequestedException()).toThrow(/byte offset 20 in .*corrupt\.tfrecord/);
+  });
+});
