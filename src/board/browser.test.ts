@@ -183,6 +183,18 @@ describe.skipIf(!existsSync(CHROMIUM))("the board in Chromium", () => {
     expect(rows.slice(1).map((r) => r.slice(1, 5))).toEqual([["train", "0.75", "0.75", "4"]]);
   });
 
+  test("the tag filter (a regex) keeps the matching charts", async () => {
+    const cards = () =>
+      page.locator(".scalar-card").evaluateAll((els) => els.map((e) => e.getAttribute("data-tag")));
+    await page.locator("#tag-filter").fill("^acc");
+    await expect.poll(cards).toEqual(["accuracy"]);
+    await page.locator("#tag-filter").fill("(");
+    expect(await page.locator("#tag-filter.invalid").count()).toBe(1);
+    expect(await cards()).toEqual(["accuracy"]); // the last valid filter stays
+    await page.locator("#tag-filter").fill("");
+    await expect.poll(cards).toEqual(["accuracy", "loss"]);
+  });
+
   test("a new event written while the page is open appears without a reload", async () => {
     writeEvents(
       join(dir, "train", "events.out.tfevents.1.host"),

@@ -7,7 +7,7 @@ import type { HistogramStep, SeriesResponse } from "../api_types.js";
 import { getJson } from "./api.js";
 import { fmt, h } from "./dom.js";
 import { rebin } from "./hist_bins.js";
-import { type BoardState, type Panel, runColor, selectedRuns } from "./state.js";
+import { type BoardState, type Panel, runColor, selectedRuns, shownTags } from "./state.js";
 
 const BINS = 30;
 const W = 460;
@@ -61,9 +61,10 @@ function draw(
   ctx.globalAlpha = 1;
   ctx.fillStyle = "#757575";
   ctx.font = "11px sans-serif";
-  ctx.textAlign = "center";
-  for (let t = 0; t <= 4; t++)
+  for (let t = 0; t <= 4; t++) {
+    ctx.textAlign = t === 0 ? "left" : t === 4 ? "right" : "center";
     ctx.fillText(fmt(lo + ((hi - lo) * t) / 4), PAD.left + (plotW * t) / 4, H - 6);
+  }
   ctx.textAlign = "left";
   for (const k of new Set([0, Math.floor((n - 1) / 2), n - 1]))
     ctx.fillText(String(entries[k].step), PAD.left + plotW + 6, baseY(k));
@@ -123,7 +124,7 @@ export class HistogramsPanel implements Panel {
 
   async update(state: BoardState, dataChanged: boolean): Promise<void> {
     const pairs = selectedRuns(state).flatMap((r) =>
-      r.tags.histograms.map((tag) => ({ run: r.name, tag })),
+      shownTags(state, r, "histograms").map((tag) => ({ run: r.name, tag })),
     );
     pairs.sort((a, b) =>
       a.tag === b.tag ? a.run.localeCompare(b.run) : a.tag.localeCompare(b.tag),

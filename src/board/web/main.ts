@@ -45,6 +45,20 @@ const knownRuns = new Set<string>();
 const nav = h("nav");
 const runList = h("div", { id: "runs" });
 const tabControls = h("div");
+const tagFilter = h("input", {
+  type: "search",
+  id: "tag-filter",
+  placeholder: "Filter tags (regex)",
+});
+tagFilter.addEventListener("input", () => {
+  try {
+    state.tagFilter = tagFilter.value ? new RegExp(tagFilter.value, "i") : undefined;
+    tagFilter.classList.remove("invalid");
+    void refresh(false);
+  } catch {
+    tagFilter.classList.add("invalid"); // keep the last valid filter
+  }
+});
 const problemsBox = h("div", { class: "problems", id: "problems", hidden: true });
 const content = h("div");
 const main = h("main", {}, problemsBox, content);
@@ -194,7 +208,7 @@ document
     h(
       "div",
       { class: "layout" },
-      h("aside", {}, h("h3", { text: "Runs" }), runList, tabControls),
+      h("aside", {}, tagFilter, h("h3", { text: "Runs" }), runList, tabControls),
       main,
     ),
   );

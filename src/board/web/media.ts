@@ -6,9 +6,12 @@
 import type { BlobEntry, SeriesResponse } from "../api_types.js";
 import { blobUrl, getJson } from "./api.js";
 import { h } from "./dom.js";
-import { type BoardState, type Panel, selectedRuns } from "./state.js";
+import { type BoardState, type Panel, selectedRuns, shownTags } from "./state.js";
 
 type Kind = "images" | "audio";
+
+/** Images smaller than this (CSS pixels, longer side) are scaled up. */
+const MIN_SIDE = 160;
 
 class MediaCard {
   readonly el: HTMLElement;
@@ -36,6 +39,15 @@ class MediaCard {
       h("div", { class: "slider-row" }, this.label, this.slider),
     );
     this.slider.addEventListener("input", () => this.show(Number(this.slider.value)));
+    const media = this.media;
+    if (media instanceof HTMLImageElement) {
+      // Small images (28×28 digits) are shown larger, by a whole factor, pixels kept sharp.
+      media.addEventListener("load", () => {
+        const side = Math.max(media.naturalWidth, media.naturalHeight, 1);
+        const scale = Math.max(1, Math.min(8, Math.floor(MIN_SIDE / side)));
+        media.style.width = `${media.naturalWidth * scale}px`;
+      });
+    }
   }
 
   setEntries(entries: BlobEntry[]): void {
@@ -72,7 +84,7 @@ export class MediaPanel implements Panel {
 
   async update(state: BoardState, dataChanged: boolean): Promise<void> {
     const pairs = selectedRuns(state).flatMap((r) =>
-      r.tags[this.kind].map((tag) => ({ run: r.name, tag })),
+      shownTags(state, r, this.kind).map((tag) => ({ run: r.name, tag })),
     );
     pairs.sort((a, b) =>
       a.tag === b.tag ? a.run.localeCompare(b.run) : a.tag.localeCompare(b.tag),

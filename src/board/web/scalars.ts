@@ -10,7 +10,14 @@ import type { ScalarPoint, SeriesResponse } from "../api_types.js";
 import { getJson } from "./api.js";
 import { fmt, fmtDuration, h } from "./dom.js";
 import { smooth } from "./smoothing.js";
-import { type BoardState, type Panel, runColor, selectedRuns, type XAxis } from "./state.js";
+import {
+  type BoardState,
+  type Panel,
+  runColor,
+  selectedRuns,
+  shownTags,
+  type XAxis,
+} from "./state.js";
 
 interface RunSeries {
   run: string;
@@ -225,9 +232,9 @@ export class ScalarsPanel implements Panel {
   async update(state: BoardState, dataChanged: boolean): Promise<void> {
     const runs = selectedRuns(state);
     if (dataChanged) this.cache.clear();
-    const tags = [...new Set(runs.flatMap((r) => r.tags.scalars))].sort();
+    const tags = [...new Set(runs.flatMap((r) => shownTags(state, r, "scalars")))].sort();
     const fetches = runs.flatMap((r) =>
-      r.tags.scalars.map(async (tag) => {
+      shownTags(state, r, "scalars").map(async (tag) => {
         const key = `${r.name}\u0000${tag}`;
         if (!this.cache.has(key)) {
           const res = await getJson<SeriesResponse<ScalarPoint>>("/data/scalars", {

@@ -14,6 +14,14 @@ export interface BoardState {
   xAxis: XAxis;
   problems: FileProblem[];
   generation: number;
+  /** Only tags this matches are shown (TensorBoard's "Filter tags (regex)"). */
+  tagFilter?: RegExp;
+}
+
+/** A run's tags of one kind that pass the tag filter. */
+export function shownTags(state: BoardState, run: RunInfo, plugin: Plugin): string[] {
+  const re = state.tagFilter;
+  return re ? run.tags[plugin].filter((t) => re.test(t)) : run.tags[plugin];
 }
 
 export function runColor(state: BoardState, run: string): string {

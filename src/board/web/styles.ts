@@ -53,6 +53,8 @@ path.edge { fill: none; stroke: #9e9e9e; stroke-width: 1.2; }
 path.edge.control { stroke-dasharray: 3 3; }
 button.small { font: inherit; font-size: 12px; padding: 2px 8px; border: 1px solid var(--line); background: #fff; border-radius: 3px; cursor: pointer; }
 select { font: inherit; max-width: 100%; }
+#tag-filter { width: 100%; font: inherit; padding: 5px 6px; border: 1px solid var(--line); border-radius: 3px; }
+#tag-filter.invalid { border-color: #d32f2f; background: #ffebee; }
 .trace svg { display: block; }
 .trace rect.bar { cursor: pointer; stroke: rgba(0,0,0,.25); stroke-width: .5; }
 .trace rect.bar.selected { stroke: #1976d2; stroke-width: 2; }

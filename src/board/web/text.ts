@@ -3,14 +3,14 @@
 import type { SeriesResponse, TextEntry } from "../api_types.js";
 import { getJson } from "./api.js";
 import { h } from "./dom.js";
-import { type BoardState, type Panel, selectedRuns } from "./state.js";
+import { type BoardState, type Panel, selectedRuns, shownTags } from "./state.js";
 
 export class TextPanel implements Panel {
   readonly el = h("div", { class: "grid" });
 
   async update(state: BoardState): Promise<void> {
     const pairs = selectedRuns(state).flatMap((r) =>
-      r.tags.text.map((tag) => ({ run: r.name, tag })),
+      shownTags(state, r, "text").map((tag) => ({ run: r.name, tag })),
     );
     pairs.sort((a, b) =>
       a.tag === b.tag ? a.run.localeCompare(b.run) : a.tag.localeCompare(b.tag),
