@@ -96,13 +96,21 @@ export class Rendezvous {
     return slot;
   }
 
+  /** Forgets a delivered key (and its step once it holds nothing). */
+  private take(step: bigint, key: string): void {
+    const s = this.steps.get(step);
+    if (!s) return;
+    s.delete(key);
+    if (s.size === 0) this.steps.delete(step);
+  }
+
   send(step: bigint, key: string, value: NDArray): void {
     const reason = this.aborted.get(step);
     if (reason !== undefined) throw reason;
     const slot = this.slot(step, key);
     const waiter = slot.waiters.shift();
     if (waiter) {
-      this.steps.get(step)!.delete(key);
+      this.take(step, key);
       waiter.resolve(value);
     } else slot.value = value;
   }
@@ -112,7 +120,7 @@ export class Rendezvous {
     if (reason !== undefined) return Promise.reject(reason);
     const slot = this.slot(step, key);
     if (slot.value !== undefined) {
-      this.steps.get(step)!.delete(key);
+      this.take(step, key);
       return Promise.resolve(slot.value);
     }
     return new Promise((resolve, reject) => {
