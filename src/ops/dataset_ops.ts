@@ -39,6 +39,14 @@ registerOp("TensorSliceDataset", {
   },
 });
 registerOp("RangeDataset", { shape: datasetShape([0, 1, 2]) });
+registerOp("SparseTensorSliceDataset", {
+  shape: (c) => {
+    c.withRank(0, 2);
+    c.withRank(1, 1);
+    c.withRank(2, 1);
+    return [[]];
+  },
+});
 // A scalar or a vector of patterns / filenames.
 const filesShape = (scalars: readonly number[]) => (c: ShapeContext) => {
   const s = c.input(0);

@@ -165,3 +165,74 @@ function matchingFilesDataset(node: NodeInfo, env: KernelEnv) {
 }
 cpuBackend.register("MatchingFilesDataset", matchingFilesDataset);
 cpuBackend.register("ExperimentalMatchingFilesDataset", matchingFilesDataset);
+
+/**
+ * SparseTensorSliceDataset: for each row i of the sparse tensor, the entries whose first index
+ * is i, as (indices without their first column, values, dense_shape without its first dim).
+ * The entries must be ordered by their first index, as TF requires.
+ */
+cpuBackend.register("SparseTensorSliceDataset", (node) => (inputs) => {
+  const [indices, values, denseShape] = inputs.map(arr);
+  if (indices.rank !== 2 || values.rank !== 1 || denseShape.rank !== 1)
+    throw new InvalidArgumentError(
+      `${node.name}: indices must be a matrix, values and dense_shape vectors; got shapes ${shapeString(indices.shape)}, ${shapeString(values.shape)}, ${shapeString(denseShape.shape)}`,
+    );
+  const nnz = indices.shape[0];
+  const rank = indices.shape[1];
+  if (values.shape[0] !== nnz || denseShape.shape[0] !== rank || rank < 1)
+    throw new InvalidArgumentError(
+      `${node.name}: ${nnz} indices of rank ${rank}, ${values.shape[0]} values and a dense_shape of ${denseShape.shape[0]} dims do not agree`,
+    );
+  const idx = indices.data as BigInt64Array;
+  const dims = Array.from(denseShape.data as BigInt64Array, Number);
+  const rows = dims[0];
+  // starts[r]: the first entry of row r (entries are ordered by row).
+  const starts = new Array<number>(rows + 1).fill(nnz);
+  let prev = -1;
+  for (let k = nnz - 1; k >= 0; k--) {
+    const r = Number(idx[k * rank]);
+    if (r < 0 || r >= rows)
+      throw new InvalidArgumentError(
+        `${node.name}: index ${r} of entry ${k} is out of bounds for ${rows} rows`,
+      );
+    starts[r] = k;
+  }
+  for (let k = 0; k < nnz; k++) {
+    const r = Number(idx[k * rank]);
+    if (r < prev)
+      throw new InvalidArgumentError(
+        `${node.name}: the entries are not ordered by their first index (entry ${k})`,
+      );
+    prev = r;
+  }
+  for (let r = rows - 1; r >= 0; r--) starts[r] = Math.min(starts[r], starts[r + 1]);
+  const inner = dims.slice(1).map(BigInt);
+  return [
+    datasetHandle({
+      op: node.name,
+      iterate: () => {
+        let r = 0;
+        return {
+          next: () => {
+            if (r >= rows) return Promise.resolve(null);
+            const [a, b] = [starts[r], starts[r + 1]];
+            r++;
+            const sub = new BigInt64Array((b - a) * (rank - 1));
+            for (let k = a; k < b; k++)
+              for (let j = 1; j < rank; j++) sub[(k - a) * (rank - 1) + j - 1] = idx[k * rank + j];
+            const vals =
+              values.dtype === "string"
+                ? (values.data as string[]).slice(a, b)
+                : (values.data as Float32Array).slice(a, b);
+            return Promise.resolve([
+              new NDArray("int64", [b - a, rank - 1], sub),
+              new NDArray(values.dtype, [b - a], vals),
+              new NDArray("int64", [rank - 1], BigInt64Array.from(inner)),
+            ]);
+          },
+          close: () => {},
+        };
+      },
+    }),
+  ];
+});

@@ -103,6 +103,37 @@ describe("sources", () => {
   });
 });
 
+describe("sparse", () => {
+  test("fromSparseTensorSlices: each row's (indices, values, denseShape), empty rows too", async () => {
+    // Rows of [[1, 0, 2, 0], [0, 0, 0, 0], [0, 3, 0, 0]] (worked by hand).
+    const make = () =>
+      tf.data.Dataset.fromSparseTensorSlices(
+        new tf.SparseTensor(
+          [
+            [0, 0],
+            [0, 2],
+            [2, 1],
+          ],
+          tf.constant([1, 2, 3], { dtype: "int32" }),
+          [3, 4],
+        ),
+      );
+    const g = new tf.Graph();
+    g.asDefault(() =>
+      expect((make().outputShapes as tf.TensorShape[]).map(String)).toEqual([
+        "[?,1]",
+        "[?]",
+        "[1]",
+      ]),
+    );
+    expect(await elements(make)).toEqual([
+      [[[0], [2]], [1, 2], [4]],
+      [[], [], [4]],
+      [[[1]], [3], [4]],
+    ]);
+  });
+});
+
 describe("batching", () => {
   test("batch keeps a partial last batch unless dropRemainder; static shapes follow", async () => {
     expect(await elements(() => tf.data.Dataset.range(5).batch(2))).toEqual([[0, 1], [2, 3], [4]]);

@@ -10,6 +10,7 @@ import { cast } from "../../ops/math.js";
 import { flatten, type Nested, packAs } from "../../ops/nest.js";
 import { convertToTensor, graphOf, type TensorLike } from "../../ops/op_builder.js";
 import { getSeed } from "../../ops/random.js";
+import type { SparseTensor } from "../../ops/sparse_tensor.js";
 import { type Iterator, makeInitializableIterator, makeOneShotIterator } from "./iterator.js";
 import {
   DatasetSpec,
@@ -152,6 +153,26 @@ export class Dataset {
       output_shapes: ts.map((x) => sliced(x.shape)),
     });
     return new Dataset(t, spec);
+  }
+
+  /**
+   * The rows of a sparse tensor, each as its (indices, values, denseShape) without the first
+   * dimension (TF's from_sparse_tensor_slices).
+   */
+  static fromSparseTensorSlices(sparse: SparseTensor): Dataset {
+    const rank = sparse.indices.shape.dim(1) ?? sparse.denseShape.shape.dim(0);
+    const inner = rank === null ? null : rank - 1;
+    const structure: Structure = [
+      new TensorSpec(INT64, new TensorShape([null, inner])),
+      new TensorSpec(sparse.values.dtype, new TensorShape([null])),
+      new TensorSpec(INT64, new TensorShape([inner])),
+    ];
+    const t = datasetOp(
+      "SparseTensorSliceDataset",
+      [sparse.indices, sparse.values, sparse.denseShape],
+      {},
+    );
+    return new Dataset(t, structure);
   }
 
   /**
