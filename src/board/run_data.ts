@@ -16,8 +16,10 @@ import type {
 
 /** At most this many points per scalar tag; past it every other point is dropped. */
 export const MAX_SCALARS_PER_TAG = 10_000;
-/** At most this many histograms, images, clips or texts per tag (the oldest go first). */
+/** At most this many histograms or texts per tag (the oldest go first). */
 export const MAX_ENTRIES_PER_TAG = 500;
+/** At most this many images or audio clips per tag (their bytes stay in memory). */
+export const MAX_BLOBS_PER_TAG = 100;
 
 export interface Blob extends BlobEntry {
   bytes: Uint8Array;
@@ -232,14 +234,14 @@ export class RunData {
     bytes: Uint8Array,
     entry: Omit<BlobEntry, "index">,
   ): void {
-    this.push(into, tag, { ...entry, index: this.nextBlob++, bytes });
+    this.push(into, tag, { ...entry, index: this.nextBlob++, bytes }, MAX_BLOBS_PER_TAG);
   }
 
-  private push<T>(into: Map<string, T[]>, tag: string, entry: T): void {
+  private push<T>(into: Map<string, T[]>, tag: string, entry: T, max = MAX_ENTRIES_PER_TAG): void {
     let s = into.get(tag);
     if (!s) into.set(tag, (s = []));
     s.push(entry);
-    if (s.length > MAX_ENTRIES_PER_TAG) s.shift();
+    if (s.length > max) s.shift();
   }
 
   private purgeFrom(step: number): void {

@@ -23,11 +23,11 @@ import {
   TensorShapeProto_DimSchema,
   TensorShapeProtoSchema,
 } from "../io/proto/index.js";
-import { event, eventRecord, fileVersion, scalarEvent } from "./fixtures.js";
+import { event, eventRecord, fileVersion, imageEvent, scalarEvent } from "./fixtures.js";
 import { attrText } from "./graph_json.js";
 import { isInside, Logdir } from "./logdir.js";
 import { MAX_RECORD_BYTES, scanRecords } from "./records.js";
-import { MAX_SCALARS_PER_TAG, RunData } from "./run_data.js";
+import { MAX_BLOBS_PER_TAG, MAX_SCALARS_PER_TAG, RunData } from "./run_data.js";
 import { isEscape } from "./server.js";
 import { GraphHierarchy } from "./web/graph_model.js";
 import { rebin } from "./web/hist_bins.js";
@@ -166,6 +166,17 @@ describe("RunData", () => {
     expect(pts[0].step).toBe(0);
     expect(pts[1].step).toBe(2);
     expect(pts[pts.length - 1].step).toBe(MAX_SCALARS_PER_TAG);
+  });
+
+  test("images keep the latest MAX_BLOBS_PER_TAG per tag; their indices stay unique", () => {
+    const r = new RunData();
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
+    for (let s = 0; s < MAX_BLOBS_PER_TAG + 5; s++) r.add(imageEvent("im", s, png, 1, 1));
+    const kept = r.images.get("im")!;
+    expect(kept).toHaveLength(MAX_BLOBS_PER_TAG);
+    expect(kept[0].step).toBe(5);
+    expect(r.blob("im", kept[0].index)?.step).toBe(5);
+    expect(r.blob("im", 0)).toBeUndefined(); // dropped
   });
 
   const tensorEvent = (

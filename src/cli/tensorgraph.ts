@@ -325,6 +325,8 @@ export function buildProgram(
         reloadIntervalMs: opts.reloadInterval * 1000,
       });
       out(`TensorGraph board serving ${board.logdir.root} at ${board.url} (Ctrl+C to stop)\n`);
+      if (!/^(127\.|localhost$|::1$|\[::1\]$)/.test(opts.host))
+        out(`Note: bound to ${opts.host}: anyone who can reach this address can read these runs\n`);
       onBoard(board);
     });
   return program;
