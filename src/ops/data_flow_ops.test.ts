@@ -381,3 +381,31 @@ describe("queues in GraphDefs and sessions", () => {
     await expect(b.run(out.deq)).rejects.toThrow(/FIFOQueue 'shared' is closed/);
   });
 });
+
+describe("TF1's V1 queue and reader ops (imported graphs)", () => {
+  test("FIFOQueue/QueueEnqueueMany/QueueDequeue/QueueSize with a ref handle, and a V1 reader", async () => {
+    const g = new tf.Graph();
+    const out = g.asDefault(() => {
+      const attrs = { component_types: ["string"], shapes: [tf.TensorShape.from([])], capacity: 5 };
+      const h = g.createOp("FIFOQueue", [], attrs, "q").outputs[0];
+      expect(h.isRef).toBe(true);
+      expect(h.shape.toString()).toBe("[2]");
+      const files = tf.constant(["a", "b"], { dtype: "string" });
+      const enq = g.createOp("QueueEnqueueMany", [h, [files]], {}, "enq");
+      const close = g.createOp("QueueClose", [h], {}, "close");
+      const size = g.createOp("QueueSize", [h], {}, "size").outputs[0];
+      const r = g.createOp("IdentityReader", [], {}, "reader").outputs[0];
+      const read = g.createOp("ReaderRead", [r, h], {}, "read").outputs;
+      const deq = g.createOp("QueueDequeue", [h], { component_types: ["string"] }, "deq");
+      return { enq, close, size, read, deq: deq.outputs[0] };
+    });
+    expect(out.deq.shape.toString()).toBe("[]");
+    const sess = new tf.Session({ graph: g });
+    await sess.run(out.enq);
+    expect((await sess.run(out.size)).item()).toBe(2);
+    expect((await sess.run(out.read[1])).item()).toBe("a");
+    await sess.run(out.close);
+    expect((await sess.run(out.deq)).item()).toBe("b");
+    await expect(sess.run(out.deq)).rejects.toThrow(tf.errors.OutOfRangeError);
+  });
+});

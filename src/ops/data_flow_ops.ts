@@ -25,6 +25,10 @@ export const QUEUE_OP_TYPES = [
   "PriorityQueueV2",
 ] as const;
 for (const t of QUEUE_OP_TYPES) registerOp(t, { shape: () => [] });
+// TF1's queues before 1.2 (imported graphs): the handle is a ref to a 2-vector of strings.
+const QUEUE_V1_TYPES = ["FIFOQueue", "PaddingFIFOQueue", "RandomShuffleQueue", "PriorityQueue"];
+for (const t of QUEUE_V1_TYPES) registerOp(t, { shape: () => [2] });
+const QUEUE_MAKERS = new Set<string>([...QUEUE_OP_TYPES, ...QUEUE_V1_TYPES]);
 
 /**
  * The element shapes of the queue a handle comes from (TF keeps them as the handle's shape
@@ -33,11 +37,11 @@ for (const t of QUEUE_OP_TYPES) registerOp(t, { shape: () => [] });
  */
 function queueShapes(c: ShapeContext, count: number): TensorShape[] {
   const src = c.op.inputs[0].op;
-  const shapes = (QUEUE_OP_TYPES as readonly string[]).includes(src.type)
+  const shapes = QUEUE_MAKERS.has(src.type)
     ? ((src.attrs.shapes ?? []) as readonly TensorShape[])
     : [];
   const list =
-    src.type === "PriorityQueueV2" && shapes.length > 0
+    src.type.startsWith("PriorityQueue") && shapes.length > 0
       ? [TensorShape.scalar(), ...shapes]
       : shapes;
   return Array.from({ length: count }, (_, i) => list[i] ?? TensorShape.unknown());
@@ -45,12 +49,19 @@ function queueShapes(c: ShapeContext, count: number): TensorShape[] {
 const numComponents = (c: ShapeContext): number =>
   (c.attr<readonly DType[]>("component_types") ?? []).length;
 
-registerOp("QueueEnqueueV2", {});
-registerOp("QueueEnqueueManyV2", {});
-registerOp("QueueDequeueV2", { shape: (c) => queueShapes(c, numComponents(c)) });
-const manyShape =
-  (upTo: boolean): ShapeFn =>
-  (c) => {
+for (const v of ["V2", ""]) {
+  registerOp(`QueueEnqueue${v}`, {});
+  registerOp(`QueueEnqueueMany${v}`, {});
+  registerOp(`QueueDequeue${v}`, { shape: (c) => queueShapes(c, numComponents(c)) });
+  registerOp(`QueueDequeueMany${v}`, { shape: manyShape(false) });
+  registerOp(`QueueDequeueUpTo${v}`, { shape: manyShape(true) });
+  registerOp(`QueueClose${v}`, {});
+  registerOp(`QueueSize${v}`, { shape: () => [] });
+  registerOp(`QueueIsClosed${v}`, { shape: () => [] });
+}
+/** A batched dequeue: [n, ...element] (n when constant; DequeueUpTo's is unknown). */
+function manyShape(upTo: boolean): ShapeFn {
+  return (c) => {
     c.withRank(1, 0);
     const n = upTo ? null : c.inputValue(1);
     const batch = n ? Number(n.data[0]) : null;
@@ -58,11 +69,7 @@ const manyShape =
       s.rank === null ? TensorShape.unknown() : new TensorShape([batch, ...s.dims!]),
     );
   };
-registerOp("QueueDequeueManyV2", { shape: manyShape(false) });
-registerOp("QueueDequeueUpToV2", { shape: manyShape(true) });
-registerOp("QueueCloseV2", {});
-registerOp("QueueSizeV2", { shape: () => [] });
-registerOp("QueueIsClosedV2", { shape: () => [] });
+}
 
 /** What a dequeue gives: one tensor (one component), a list, or a record (a queue with names). */
 export type QueueElement = Tensor | Tensor[] | Record<string, Tensor>;

@@ -13,18 +13,23 @@ for (const t of [
   "WholeFileReaderV2",
   "FixedLengthRecordReaderV2",
   "IdentityReaderV2",
-])
+]) {
   registerOp(t, { shape: () => [] });
-registerOp("ReaderReadV2", { shape: () => [[], []] });
-registerOp("ReaderReadUpToV2", {
-  shape: (c) => {
-    c.withRank(2, 0);
-    return [[null], [null]];
-  },
-});
-registerOp("ReaderNumRecordsProducedV2", { shape: () => [] });
-registerOp("ReaderNumWorkUnitsCompletedV2", { shape: () => [] });
-registerOp("ReaderResetV2", {});
+  // TF1's reader before 1.2 (imported graphs): the handle is a ref to a 2-vector of strings.
+  registerOp(t.slice(0, -2), { shape: () => [2] });
+}
+for (const v of ["V2", ""]) {
+  registerOp(`ReaderRead${v}`, { shape: () => [[], []] });
+  registerOp(`ReaderReadUpTo${v}`, {
+    shape: (c) => {
+      c.withRank(2, 0);
+      return [[null], [null]];
+    },
+  });
+  registerOp(`ReaderNumRecordsProduced${v}`, { shape: () => [] });
+  registerOp(`ReaderNumWorkUnitsCompleted${v}`, { shape: () => [] });
+  registerOp(`ReaderReset${v}`, {});
+}
 
 /** A (key, value) pair: destructure it as a list or read `.key` and `.value` (TF's ReadResult). */
 export type ReadResult = [Tensor, Tensor] & { key: Tensor; value: Tensor };

@@ -73,10 +73,15 @@ const queueKernel = (kind: QueueKind) => (node: NodeInfo, env: KernelEnv) => {
     return [new ResourceHandle("Queue", q.name, q)];
   };
 };
-cpuBackend.register("FIFOQueueV2", queueKernel("FIFOQueue"));
-cpuBackend.register("PaddingFIFOQueueV2", queueKernel("PaddingFIFOQueue"));
-cpuBackend.register("RandomShuffleQueueV2", queueKernel("RandomShuffleQueue"));
-cpuBackend.register("PriorityQueueV2", queueKernel("PriorityQueue"));
+for (const kind of [
+  "FIFOQueue",
+  "PaddingFIFOQueue",
+  "RandomShuffleQueue",
+  "PriorityQueue",
+] as const) {
+  // The V1 op (TF1 graphs before 1.2) passes the same handle along a ref edge.
+  cpuBackend.registerAll([`${kind}V2`, kind], queueKernel(kind));
+}
 
 /** The queue a handle input points to. */
 export function queueOf(v: Value, op: string): QueueState {
@@ -85,7 +90,7 @@ export function queueOf(v: Value, op: string): QueueState {
   return v.state as QueueState;
 }
 
-cpuBackend.register("QueueEnqueueV2", (node) => (inputs) => {
+cpuBackend.registerAll(["QueueEnqueueV2", "QueueEnqueue"], (node) => (inputs) => {
   const q = queueOf(inputs[0], node.type);
   const t = inputs.slice(1).map(arr);
   q.validate(t, node.type);
@@ -93,7 +98,7 @@ cpuBackend.register("QueueEnqueueV2", (node) => (inputs) => {
   return r instanceof Promise ? r.then(() => []) : [];
 });
 
-cpuBackend.register("QueueEnqueueManyV2", (node) => (inputs) => {
+cpuBackend.registerAll(["QueueEnqueueManyV2", "QueueEnqueueMany"], (node) => (inputs) => {
   const q = queueOf(inputs[0], node.type);
   const elements = q.splitMany(inputs.slice(1).map(arr), node.type);
   for (const e of elements) q.validate(e, node.type);
@@ -102,7 +107,7 @@ cpuBackend.register("QueueEnqueueManyV2", (node) => (inputs) => {
   return r instanceof Promise ? r.then(() => []) : [];
 });
 
-cpuBackend.register("QueueDequeueV2", (node) => (inputs) => {
+cpuBackend.registerAll(["QueueDequeueV2", "QueueDequeue"], (node) => (inputs) => {
   const q = queueOf(inputs[0], node.type);
   checkOutputTypes(node, q);
   const r = q.dequeue(1, "one", node.type);
@@ -120,24 +125,26 @@ const dequeueManyKernel = (node: NodeInfo) => (inputs: Value[]) => {
       `${q.kind}'s DequeueMany and DequeueUpTo require the components to have specified shapes.`,
     );
   if (n === 0) return q.dtypes.map((d, i) => emptyBatch(d, q.shapes[i]));
-  const mode = node.type === "QueueDequeueUpToV2" ? "upTo" : "many";
+  const mode = node.type.startsWith("QueueDequeueUpTo") ? "upTo" : "many";
   const r = q.dequeue(n, mode, node.type);
   return r instanceof Promise ? r.then((ts) => batch(q, ts)) : batch(q, r);
 };
-cpuBackend.register("QueueDequeueManyV2", dequeueManyKernel);
-cpuBackend.register("QueueDequeueUpToV2", dequeueManyKernel);
+cpuBackend.registerAll(
+  ["QueueDequeueManyV2", "QueueDequeueMany", "QueueDequeueUpToV2", "QueueDequeueUpTo"],
+  dequeueManyKernel,
+);
 
-cpuBackend.register("QueueCloseV2", (node) => (inputs) => {
+cpuBackend.registerAll(["QueueCloseV2", "QueueClose"], (node) => (inputs) => {
   const r = queueOf(inputs[0], node.type).close(
     node.attrs.cancel_pending_enqueues as boolean,
     node.type,
   );
   return r instanceof Promise ? r.then(() => []) : [];
 });
-cpuBackend.register("QueueSizeV2", (node) => (inputs) => [
+cpuBackend.registerAll(["QueueSizeV2", "QueueSize"], (node) => (inputs) => [
   new NDArray("int32", [], [queueOf(inputs[0], node.type).size]),
 ]);
-cpuBackend.register("QueueIsClosedV2", (node) => (inputs) => [
+cpuBackend.registerAll(["QueueIsClosedV2", "QueueIsClosed"], (node) => (inputs) => [
   new NDArray("bool", [], [queueOf(inputs[0], node.type).closed]),
 ]);
 

@@ -189,8 +189,8 @@ function fileSource(
   };
 }
 
-cpuBackend.register(
-  "TFRecordReaderV2",
+cpuBackend.registerAll(
+  ["TFRecordReaderV2", "TFRecordReader"],
   readerKernel((node, env) => {
     const compression = checkCompression(node.attrs.compression_type as string, node.name);
     return (file, op) => {
@@ -202,8 +202,8 @@ cpuBackend.register(
   }),
 );
 
-cpuBackend.register(
-  "TextLineReaderV2",
+cpuBackend.registerAll(
+  ["TextLineReaderV2", "TextLineReader"],
   readerKernel((node, env) => {
     const skip = node.attrs.skip_header_lines as number;
     return (file, op) => {
@@ -222,8 +222,8 @@ cpuBackend.register(
   }),
 );
 
-cpuBackend.register(
-  "FixedLengthRecordReaderV2",
+cpuBackend.registerAll(
+  ["FixedLengthRecordReaderV2", "FixedLengthRecordReader"],
   readerKernel((node, env) => {
     const a = node.attrs;
     const options = {
@@ -256,8 +256,8 @@ const single =
     };
   };
 
-cpuBackend.register(
-  "WholeFileReaderV2",
+cpuBackend.registerAll(
+  ["WholeFileReaderV2", "WholeFileReader"],
   readerKernel((_node, env) =>
     single((file, op) => {
       checkPath(env, op, file, "read");
@@ -265,8 +265,8 @@ cpuBackend.register(
     }),
   ),
 );
-cpuBackend.register(
-  "IdentityReaderV2",
+cpuBackend.registerAll(
+  ["IdentityReaderV2", "IdentityReader"],
   readerKernel(() => single((work) => work)),
 );
 
@@ -278,7 +278,7 @@ function readerOf(v: Value, op: string): ReaderState {
 
 const strings = (xs: string[]) => new NDArray("string", [xs.length], xs);
 
-cpuBackend.register("ReaderReadV2", (node) => (inputs) => {
+cpuBackend.registerAll(["ReaderReadV2", "ReaderRead"], (node) => (inputs) => {
   const run = currentRun();
   const r = readerOf(inputs[0], node.type).read(
     queueOf(inputs[1], node.type),
@@ -294,7 +294,7 @@ cpuBackend.register("ReaderReadV2", (node) => (inputs) => {
   return r instanceof Promise ? r.then(out) : out(r);
 });
 
-cpuBackend.register("ReaderReadUpToV2", (node) => (inputs) => {
+cpuBackend.registerAll(["ReaderReadUpToV2", "ReaderReadUpTo"], (node) => (inputs) => {
   const run = currentRun();
   const n = Number(arr(inputs[2]).data[0]);
   if (!(n > 0))
@@ -310,13 +310,19 @@ cpuBackend.register("ReaderReadUpToV2", (node) => (inputs) => {
   return r instanceof Promise ? r.then(out) : out(r);
 });
 
-cpuBackend.register("ReaderNumRecordsProducedV2", (node) => (inputs) => [
-  new NDArray("int64", [], [BigInt(readerOf(inputs[0], node.type).produced)]),
-]);
-cpuBackend.register("ReaderNumWorkUnitsCompletedV2", (node) => (inputs) => [
-  new NDArray("int64", [], [BigInt(readerOf(inputs[0], node.type).workFinished)]),
-]);
-cpuBackend.register("ReaderResetV2", (node) => (inputs) => {
+cpuBackend.registerAll(
+  ["ReaderNumRecordsProducedV2", "ReaderNumRecordsProduced"],
+  (node) => (inputs) => [
+    new NDArray("int64", [], [BigInt(readerOf(inputs[0], node.type).produced)]),
+  ],
+);
+cpuBackend.registerAll(
+  ["ReaderNumWorkUnitsCompletedV2", "ReaderNumWorkUnitsCompleted"],
+  (node) => (inputs) => [
+    new NDArray("int64", [], [BigInt(readerOf(inputs[0], node.type).workFinished)]),
+  ],
+);
+cpuBackend.registerAll(["ReaderResetV2", "ReaderReset"], (node) => (inputs) => {
   readerOf(inputs[0], node.type).reset();
   return [];
 });
