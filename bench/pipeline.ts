@@ -151,27 +151,32 @@ export async function pipelineBench(): Promise<Row[]> {
     if (process.env.PIPELINE_SKIP_RSS) return rows;
     const big = path.join(dir, "big.tfrecord");
     const count = writeBigFile(big, 1 << 30);
-    const child = spawnSync(
-      process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), "--rss-child", big],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
-    );
-    const out = JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as {
-      records?: number;
-      seconds?: number;
-      peakMb?: number;
-    };
-    if (out.records !== count) throw new Error(`streamed ${out.records} of ${count} records`);
-    rows.push({
-      name: "1 GiB TFRecord file through shuffle(10000) → batch(100): peak RSS (target < 300)",
-      value: out.peakMb ?? Number.NaN,
-      unit: "MB",
-    });
-    rows.push({
-      name: "  …its throughput",
-      value: (1024 * 1024 * 1024) / (1 << 20) / (out.seconds ?? Number.NaN),
-      unit: "MB/s",
-    });
+    // V8 lets garbage (every record is a new string) pile up in the old generation before it
+    // collects; a cap on the old generation is the knob a memory-bound streaming job would set.
+    for (const flags of [[], ["--max-old-space-size=128"]]) {
+      const child = spawnSync(
+        process.execPath,
+        [...flags, ...process.execArgv, fileURLToPath(import.meta.url), "--rss-child", big],
+        { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+      );
+      const out = JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as {
+        records?: number;
+        seconds?: number;
+        peakMb?: number;
+      };
+      if (out.records !== count) throw new Error(`streamed ${out.records} of ${count} records`);
+      const how = flags.length ? flags.join(" ") : "default V8 flags";
+      rows.push({
+        name: `1 GiB TFRecord file (4 KiB records) through shuffle(10000) → batch(100), ${how}: peak RSS (target < 300)`,
+        value: out.peakMb ?? Number.NaN,
+        unit: "MB",
+      });
+      rows.push({
+        name: "  …its throughput",
+        value: 1024 / (out.seconds ?? Number.NaN),
+        unit: "MB/s",
+      });
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
