@@ -3,7 +3,7 @@
  * its static shape provably stay the same:
  *   x·1, x/1, x+0, x−0 → x (the constant may not broadcast x to a larger shape);
  *   Transpose(Transpose(x, p), q) → x when the permutations cancel;
- *   Reshape(Reshape(x, s), t) → Reshape(x, t); Reshape(x, s) → x when x already has shape s;
+ *   Reshape(Reshape(x, s), t) → Reshape(x, t) (sizes known); Reshape(x, s) → x when x has shape s;
  *   AddN(x) → x; Neg(Neg(x)) → x; LogicalNot(LogicalNot(x)) → x;
  *   Sum/Mean/Prod/Max/Min over no axes → x;
  *   (x + c1) + c2 → x + (c1 + c2), and the same for Mul: a chain of constant adds becomes one.
@@ -29,7 +29,7 @@ export function arithmetic(c: PassContext): void {
       c.log(`'${n.name}' (${n.type}) is its input '${same.node.name}'`);
       continue;
     }
-    if (n.type === "Reshape" && n.inputs[0].node.type === "Reshape") {
+    if (n.type === "Reshape" && reshapeOfValidReshape(n.inputs[0])) {
       const inner = n.inputs[0].node;
       pg.setInput(n, 0, inner.inputs[0]);
       pg.setControls(n, [...n.controls, ...inner.controls]);
@@ -75,8 +75,9 @@ function sameValueAs(n: PNode): Ref | null {
       const p = constInts(b);
       const q = constInts(inner.inputs[1]);
       if (!p || !q || p.length !== q.length) return null;
-      // out[i] = x.dim(q[p[i]]): identity when q∘p is.
-      return p.every((pi, i) => q[pi] === i) ? inner.inputs[0] : null;
+      // out[i] = x.dim(q[p[i]]): identity when q∘p is (and the inner one fits x's rank).
+      const x = inner.inputs[0];
+      return x.shape.rank === p.length && p.every((pi, i) => q[pi] === i) ? x : null;
     }
     case "Reshape": {
       const target = constInts(b);
@@ -90,6 +91,14 @@ function sameValueAs(n: PNode): Ref | null {
     return axes && axes.length === 0 && a.dtype === out.dtype ? a : null;
   }
   return null;
+}
+
+/** A Reshape's output that provably holds its input's elements (so the reshape may be skipped). */
+function reshapeOfValidReshape(r: Ref): boolean {
+  const inner = r.node;
+  if (inner.type !== "Reshape") return false;
+  const x = inner.inputs[0].shape;
+  return x.isFullyDefined && r.shape.isFullyDefined && x.numElements === r.shape.numElements;
 }
 
 function constInts(r: Ref | undefined): number[] | null {

@@ -385,6 +385,17 @@ describe.skipIf(passesOff)("what the run sees", () => {
     expect(changes(free.report, "constant_folding").join()).toMatch(/MatMul/);
   });
 
+  test("a reshape that fails at run time still fails when a later reshape follows it", async () => {
+    const g = new tf.Graph();
+    const { x, y } = g.asDefault(() => {
+      const x = tf.placeholder("float32", [null]);
+      return { x, y: tf.reshape(tf.reshape(x, [4]), [2, 3]) };
+    });
+    await expect(compileRun(g, [y], [[x, f32([6], [1, 2, 3, 4, 5, 6])]])).rejects.toThrow(
+      tf.InvalidArgumentError,
+    );
+  });
+
   test("a kernel error in a rewritten plan names the node and where the user made it", async () => {
     const g = new tf.Graph();
     const { x, y } = g.asDefault(() => {
