@@ -171,6 +171,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("the board in Chromium
     );
     await page.check("input[name=xaxis][value=relative]");
     await page.waitForFunction(() => window.tgBoard.charts.loss.data[0][0] === 0);
+    await page.check("#log-y");
+    await page.waitForFunction(() => window.tgBoard.charts.loss.scales.y.distr === 3);
+    await page.uncheck("#log-y");
+    await page.waitForFunction(() => window.tgBoard.charts.loss.scales.y.distr === 1);
     await page.check("input[name=xaxis][value=step]");
     await page.waitForFunction(() => window.tgBoard.charts.loss.series[0].label === "step");
     // Hovering the plot shows each run's value at the cursor.

@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { RunsResponse, SeriesResponse } from "./api_types.js";
+import type { GraphNodeInfo, RunsResponse, SeriesResponse } from "./api_types.js";
 import { INDEX_HTML, pageAssets } from "./assets.js";
 import { decodeGraph, graphNodes } from "./graph_json.js";
 import { Logdir } from "./logdir.js";
@@ -137,6 +137,9 @@ function series<T>(
   return { run: run.name, tag, entries: entries.map(strip) };
 }
 
+/** Graphs decoded once per written GraphDef (the page asks again on every change in its run). */
+const decodedGraphs = new WeakMap<Uint8Array, GraphNodeInfo[]>();
+
 async function route(logdir: Logdir, url: URL, res: ServerResponse): Promise<void> {
   const path = url.pathname;
   if (path === "/" || path === "/index.html")
@@ -186,7 +189,9 @@ async function route(logdir: Logdir, url: URL, res: ServerResponse): Promise<voi
     const run = runOf(logdir, url);
     const g = run.data.graph;
     if (!g) throw new HttpError(404, `run ${JSON.stringify(run.name)} has no graph`);
-    return json(res, { run: run.name, nodes: graphNodes(decodeGraph(g.bytes, g.meta)) });
+    let nodes = decodedGraphs.get(g.bytes);
+    if (!nodes) decodedGraphs.set(g.bytes, (nodes = graphNodes(decodeGraph(g.bytes, g.meta))));
+    return json(res, { run: run.name, nodes });
   }
   if (path === "/data/trace") {
     const run = runOf(logdir, url);

@@ -34,6 +34,7 @@ const state: BoardState = {
   selected: new Set(),
   smoothing: 0.6,
   xAxis: "step",
+  logY: false,
   problems: [],
   generation: -1,
 };

@@ -75,22 +75,22 @@ class ScalarChart {
     this.el.append(this.body, this.tooltip);
   }
 
-  render(runs: RunSeries[], axis: XAxis, smoothing: number): void {
+  render(runs: RunSeries[], axis: XAxis, smoothing: number, logY: boolean): void {
     const { data, rows } = alignSeries(runs, axis, smoothing);
     this.runs = runs;
     this.rows = rows;
-    const key = `${axis}|${runs.map((r) => `${r.run}:${r.color}`).join(",")}`;
+    const key = `${axis}|${logY}|${runs.map((r) => `${r.run}:${r.color}`).join(",")}`;
     if (this.chart && key === this.key) {
       this.chart.setData(data);
     } else {
       this.chart?.destroy();
       this.key = key;
-      this.chart = new uPlot(this.options(runs, axis), data, this.body);
+      this.chart = new uPlot(this.options(runs, axis, logY), data, this.body);
     }
     window.tgBoard.charts[this.tag] = this.chart;
   }
 
-  private options(runs: RunSeries[], axis: XAxis): uPlot.Options {
+  private options(runs: RunSeries[], axis: XAxis, logY: boolean): uPlot.Options {
     const series: uPlot.Series[] = [{ label: axis }];
     for (const r of runs) {
       series.push({
@@ -118,7 +118,8 @@ class ScalarChart {
       width: Math.max(300, this.el.clientWidth - 24 || 420),
       height: 220,
       legend: { show: false },
-      scales: { x: { time: axis === "wall" } },
+      // A log scale needs positive values: uPlot leaves out the others.
+      scales: { x: { time: axis === "wall" }, y: logY ? { distr: 3 } : {} },
       cursor: { drag: { x: true, y: false } },
       series,
       axes: [
@@ -194,7 +195,10 @@ export class ScalarsPanel implements Panel {
   private readonly charts = new Map<string, ScalarChart>();
   private readonly cache = new Map<string, ScalarPoint[]>();
 
-  constructor(onSetting: (s: { smoothing?: number; xAxis?: XAxis }) => void, initial: BoardState) {
+  constructor(
+    onSetting: (s: { smoothing?: number; xAxis?: XAxis; logY?: boolean }) => void,
+    initial: BoardState,
+  ) {
     const value = h("span", { text: String(initial.smoothing) });
     const slider = h("input", {
       type: "range",
@@ -208,6 +212,9 @@ export class ScalarsPanel implements Panel {
       value.textContent = slider.value;
       onSetting({ smoothing: Number(slider.value) });
     });
+    const logBox = h("input", { type: "checkbox", id: "log-y" });
+    logBox.checked = initial.logY;
+    logBox.addEventListener("change", () => onSetting({ logY: logBox.checked }));
     const axisRadio = (axis: XAxis, label: string) => {
       const input = h("input", { type: "radio", name: "xaxis", value: axis });
       input.checked = initial.xAxis === axis;
@@ -223,6 +230,8 @@ export class ScalarsPanel implements Panel {
       axisRadio("step", "Step"),
       axisRadio("relative", "Relative"),
       axisRadio("wall", "Wall"),
+      h("h3", { text: "Vertical axis" }),
+      h("label", {}, logBox, "Log scale"),
     );
     window.addEventListener("resize", () => {
       for (const c of this.charts.values()) c.resize();
@@ -274,7 +283,7 @@ export class ScalarsPanel implements Panel {
           color: runColor(state, r.name),
           points: this.cache.get(`${r.name}\u0000${tag}`) ?? [],
         }));
-      chart.render(series, state.xAxis, state.smoothing);
+      chart.render(series, state.xAxis, state.smoothing, state.logY);
     }
   }
 }

@@ -12,6 +12,8 @@ export interface BoardState {
   selected: Set<string>;
   smoothing: number;
   xAxis: XAxis;
+  /** Scalar charts' y axis on a log scale. */
+  logY: boolean;
   problems: FileProblem[];
   generation: number;
   /** Only tags this matches are shown (TensorBoard's "Filter tags (regex)"). */
