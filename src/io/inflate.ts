@@ -1,21 +1,33 @@
 /**
- * A synchronous, streaming DEFLATE decoder (RFC 1951) with the GZIP (RFC 1952) and ZLIB
- * (RFC 1950) wrappers, for reading compressed record files chunk by chunk.
+ * Synchronous, streaming decompression of DEFLATE (RFC 1951) with the GZIP (RFC 1952) and ZLIB
+ * (RFC 1950) wrappers, for reading compressed record files chunk by chunk. The DEFLATE decoding
+ * itself is fflate's (`Inflate`, `Gunzip`, `Unzlib`); this file feeds it in bounded pieces and
+ * checks what fflate's streaming decoders leave unchecked: the trailers (gzip CRC-32 and size of
+ * each member, zlib Adler-32) and the header's first bytes.
  *
  * Why not node:zlib: its synchronous API (`inflateSync`) takes the whole input at once, and its
  * streaming API is asynchronous. Readers here are synchronous (`next()`), and a 1 GB file must not
- * be held in memory, so the decoder pulls compressed bytes from a callback (a `fs.readSync` of the
- * next chunk) and hands out decompressed bytes in chunks; its memory is the 32 KiB window plus one
- * output chunk, whatever the file's size.
+ * be held in memory, so compressed bytes are pulled from a callback (a `fs.readSync` of the next
+ * chunk) and decompressed bytes handed out in chunks.
+ *
+ * Memory: fflate decodes everything it is given in one call, so the output of one push is at most
+ * ~1032 times its input (DEFLATE's largest expansion). Pushes are therefore sized from the ratio
+ * seen so far (1–16 KiB of input, aiming at ~256 KiB of output): ordinary data goes through in
+ * 16 KiB pieces, highly compressed data in smaller ones, and no push can yield more than ~16 MiB
+ * whatever the file's size.
  */
 import * as zlib from "node:zlib";
+import { Gunzip, Inflate, Unzlib } from "fflate";
 
 /** Pulls up to `max` compressed bytes; an empty array at the end of the input. */
 export type ByteSupplier = (max: number) => Uint8Array;
 
 export type CompressionFormat = "GZIP" | "ZLIB" | "RAW";
 
-/** A malformed or truncated compressed stream; `offset` is where in the input it was found. */
+/**
+ * A malformed or truncated compressed stream. `offset` is how far into the compressed input the
+ * decoder had read when it found the problem (for a trailer mismatch: where the trailer starts).
+ */
 export class InflateError extends Error {
   constructor(
     message: string,
@@ -25,80 +37,20 @@ export class InflateError extends Error {
   }
 }
 
-const WINDOW = 32768;
+const MIN_PUSH = 1024;
+const MAX_PUSH = 16384;
+const TARGET_OUT = 262144;
+/** Largest chunk `next()` hands out. */
 const OUT_CHUNK = 65536;
-
-const LEN_BASE = [
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
-  163, 195, 227, 258,
-];
-const LEN_EXTRA = [
-  0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-];
-const DIST_BASE = [
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049,
-  3073, 4097, 6145, 8193, 12289, 16385, 24577,
-];
-const DIST_EXTRA = [
-  0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-];
-const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
-
 /**
- * A Huffman decoding table indexed by the next `bits` input bits (LSB first): each entry is
- * `symbol << 4 | codeLength` (0: no code has that prefix).
+ * Compressed bytes kept for the gzip trailer check: fflate reports a member's start only once the
+ * member's header is complete, and the previous member's trailer is the 8 bytes before it.
  */
-interface Huffman {
-  table: Int32Array;
-  bits: number;
-}
-
-function buildHuffman(lengths: ArrayLike<number>, n: number, offset: number): Huffman {
-  const count = new Int32Array(16);
-  let maxLen = 0;
-  for (let i = 0; i < n; i++) {
-    const l = lengths[i];
-    count[l]++;
-    if (l > maxLen) maxLen = l;
-  }
-  count[0] = 0;
-  // Over-subscribed code sets are malformed; incomplete ones are allowed (RFC 1951 permits a
-  // single distance code), their missing entries stay 0 and are rejected if ever met.
-  let left = 1;
-  for (let len = 1; len <= 15; len++) {
-    left = (left << 1) - count[len];
-    if (left < 0) throw new InflateError("invalid Huffman code lengths (over-subscribed)", offset);
-  }
-  const bits = Math.max(maxLen, 1);
-  const table = new Int32Array(1 << bits);
-  const next = new Int32Array(16);
-  let code = 0;
-  for (let len = 1; len <= 15; len++) {
-    code = (code + count[len - 1]) << 1;
-    next[len] = code;
-  }
-  for (let sym = 0; sym < n; sym++) {
-    const len = lengths[sym];
-    if (len === 0) continue;
-    const c = next[len]++;
-    // Codes are packed MSB first; the bit reader is LSB first: index by the reversed code.
-    let rev = 0;
-    for (let k = 0; k < len; k++) rev |= ((c >> k) & 1) << (len - 1 - k);
-    const entry = (sym << 4) | len;
-    for (let j = rev; j < 1 << bits; j += 1 << len) table[j] = entry;
-  }
-  return { table, bits };
-}
-
-const FIXED_LIT: Huffman = (() => {
-  const l = new Uint8Array(288);
-  l.fill(8, 0, 144);
-  l.fill(9, 144, 256);
-  l.fill(7, 256, 280);
-  l.fill(8, 280, 288);
-  return buildHuffman(l, 288, 0);
-})();
-const FIXED_DIST: Huffman = buildHuffman(new Uint8Array(30).fill(5), 30, 0);
+const HISTORY = 262144;
+/** Smallest gzip member: 10-byte header, an empty final block (2 bytes), 8-byte trailer. */
+const GZIP_MIN_MEMBER = 20;
+/** Smallest zlib stream: 2-byte header, an empty final block, 4-byte trailer. */
+const ZLIB_MIN = 8;
 
 const CRC_TABLE = (() => {
   const t = new Int32Array(256);
@@ -139,401 +91,253 @@ export function adler32Extend(adler: number, data: Uint8Array, from = 0, to = da
   return ((b << 16) | a) >>> 0;
 }
 
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The last `size` bytes of the input, addressed by their offset in the whole input. */
+class InputTail {
+  private readonly ring: Uint8Array;
+  private written = 0;
+
+  constructor(private readonly size: number) {
+    this.ring = new Uint8Array(size);
+  }
+
+  append(chunk: Uint8Array): void {
+    const skip = Math.max(0, chunk.length - this.size);
+    let at = (this.written + skip) % this.size;
+    let from = skip;
+    while (from < chunk.length) {
+      const n = Math.min(chunk.length - from, this.size - at);
+      this.ring.set(chunk.subarray(from, from + n), at);
+      from += n;
+      at = (at + n) % this.size;
+    }
+    this.written += chunk.length;
+  }
+
+  /** `len` bytes from input offset `offset`, or null when they are no longer (or not yet) kept. */
+  bytes(offset: number, len: number): Uint8Array | null {
+    if (offset < 0 || offset < this.written - this.size || offset + len > this.written) return null;
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) out[i] = this.ring[(offset + i) % this.size];
+    return out;
+  }
+}
+
+/** fflate's error codes (FlateErrorCode) for corrupt input, in this module's words. */
+const FLATE_MESSAGES: Record<number, string> = {
+  0: "unexpected end of compressed data",
+  1: "invalid deflate block type 3",
+  2: "invalid literal/length code",
+  3: "invalid distance code or distance too far back",
+};
+
+type Decoder = Inflate | Gunzip | Unzlib;
+
 /**
  * Decompresses a stream pulled from `supply`, handing out chunks of output through `next()`.
- * Concatenated GZIP members are read as one stream, as gzip(1) does.
+ * Concatenated GZIP members are read as one stream, as gzip(1) does; each member's trailer is
+ * checked. A RAW stream has no trailer: one cut exactly at a code boundary cannot be told from a
+ * complete one (GZIP and ZLIB catch that by their checksums).
  */
 export class Inflater {
-  private input: Uint8Array = new Uint8Array(0);
-  private inPos = 0;
-  private consumed = 0; // input bytes before `input`
-  private bitBuf = 0;
-  private bitCnt = 0;
-  private readonly out = new Uint8Array(WINDOW + OUT_CHUNK);
-  private outPos = 0;
-  private flushedTo = 0;
-  private readonly gen: Generator<Uint8Array, void, void>;
+  private readonly decoder: Decoder;
+  private readonly tail: InputTail | null;
+  private consumed = 0;
+  private inputEnded = false;
+  private finished = false;
+  private failed: InflateError | null = null;
+  /** Starts small: the ratio is not known yet, and the first push may be all zeros. */
+  private pushSize = MIN_PUSH;
+  private readonly ready: Uint8Array[] = [];
+  private readyHead = 0;
+  private produced = 0;
+  /** Leading bytes of the input, until there are enough to check the header. */
+  private head: number[] = [];
+  private headChecked: boolean;
+  // Running checksum and size of the current gzip member (or of the zlib stream).
+  private check: number;
+  private memberSize = 0;
+  private memberStart = 0;
 
   constructor(
     private readonly supply: ByteSupplier,
     private readonly format: CompressionFormat,
   ) {
-    this.gen = this.run();
+    const ondata = (data: Uint8Array) => this.take(data);
+    this.check = format === "ZLIB" ? 1 : 0;
+    this.headChecked = format === "RAW";
+    if (format === "GZIP") {
+      const g = new Gunzip(ondata);
+      g.onmember = (offset) => this.memberEnded(offset);
+      this.decoder = g;
+      this.tail = new InputTail(HISTORY);
+    } else if (format === "ZLIB") {
+      this.decoder = new Unzlib(ondata);
+      this.tail = new InputTail(4);
+    } else {
+      this.decoder = new Inflate(ondata);
+      this.tail = null;
+    }
   }
 
-  /** The next chunk of decompressed bytes (a fresh array), or null at the end. */
+  /** The next chunk of decompressed bytes (not shared with the decoder), or null at the end. */
   next(): Uint8Array | null {
-    const r = this.gen.next();
-    return r.done ? null : r.value;
-  }
-
-  /** Input offset of the next unread byte (for error messages). */
-  get inputOffset(): number {
-    return this.consumed + this.inPos;
-  }
-
-  private refill(): boolean {
-    this.consumed += this.input.length;
-    this.input = this.supply(65536);
-    this.inPos = 0;
-    return this.input.length > 0;
-  }
-
-  /** One input byte, or -1 at the end of the input. */
-  private byteOrEnd(): number {
-    if (this.inPos >= this.input.length && !this.refill()) return -1;
-    return this.input[this.inPos++];
-  }
-
-  private byte(): number {
-    const b = this.byteOrEnd();
-    if (b < 0) throw new InflateError("unexpected end of compressed data", this.inputOffset);
-    return b;
-  }
-
-  private need(n: number): void {
-    while (this.bitCnt < n) {
-      this.bitBuf |= this.byte() << this.bitCnt;
-      this.bitCnt += 8;
+    // Output is handed out before more input is pulled (or the end checked): what a writer has
+    // sync-flushed is readable before the stream's end is there.
+    while (this.readyHead === this.ready.length) {
+      // An error sticks: after corrupt data, reads fail again rather than seem to end.
+      if (this.failed !== null) throw this.failed;
+      if (this.finished) return null;
+      try {
+        if (this.inputEnded) this.finish();
+        else this.pull();
+      } catch (e) {
+        if (e instanceof InflateError) this.failed = e;
+        throw e;
+      }
     }
-  }
-
-  private bits(n: number): number {
-    if (n === 0) return 0;
-    this.need(n);
-    const v = this.bitBuf & ((1 << n) - 1);
-    this.bitBuf >>>= n;
-    this.bitCnt -= n;
-    return v;
-  }
-
-  private decodeSym(h: Huffman): number {
-    // Fill up to the table width when input allows; near the end of the input fewer bits may
-    // remain than the table is wide, so decode from what is there.
-    while (this.bitCnt < h.bits) {
-      const b = this.byteOrEnd();
-      if (b < 0) break;
-      this.bitBuf |= b << this.bitCnt;
-      this.bitCnt += 8;
+    const chunk = this.ready[this.readyHead++];
+    if (this.readyHead === this.ready.length) {
+      this.ready.length = 0;
+      this.readyHead = 0;
     }
-    const entry = h.table[this.bitBuf & ((1 << h.bits) - 1)];
-    const len = entry & 15;
-    if (len === 0 || len > this.bitCnt) {
-      throw new InflateError(
-        len === 0 ? "invalid Huffman code" : "unexpected end of compressed data",
-        this.inputOffset,
-      );
-    }
-    this.bitBuf >>>= len;
-    this.bitCnt -= len;
-    return entry >> 4;
-  }
-
-  private alignToByte(): void {
-    this.bitBuf >>>= this.bitCnt & 7;
-    this.bitCnt -= this.bitCnt & 7;
-  }
-
-  /** A byte from the bit buffer first (after alignment), then from the input. */
-  private alignedByte(): number {
-    if (this.bitCnt >= 8) {
-      const v = this.bitBuf & 0xff;
-      this.bitBuf >>>= 8;
-      this.bitCnt -= 8;
-      return v;
-    }
-    return this.byte();
-  }
-
-  /** Folds the output not yet handed out into the checksum, then hands it out and keeps the
-   *  last 32 KiB as the window. */
-  private takeOutput(): Uint8Array {
-    const from = this.flushedTo;
-    if (this.format === "GZIP") this.check = crc32Extend(this.check, this.out, from, this.outPos);
-    else if (this.format === "ZLIB") {
-      this.check = adler32Extend(this.check, this.out, from, this.outPos);
-    }
-    this.memberTotal += this.outPos - from;
-    const chunk = this.out.slice(from, this.outPos);
-    if (this.outPos > WINDOW) {
-      this.out.copyWithin(0, this.outPos - WINDOW, this.outPos);
-      this.outPos = WINDOW;
-    }
-    this.flushedTo = this.outPos;
     return chunk;
   }
 
-  private check = 0;
-  private memberTotal = 0;
+  /** Compressed bytes read so far (for error messages). */
+  get inputOffset(): number {
+    return this.consumed;
+  }
 
-  private *run(): Generator<Uint8Array, void, void> {
-    for (let member = 0; ; member++) {
-      if (member > 0) {
-        // Bytes after a gzip member start another member (as gzip(1) reads them; anything else
-        // there is an error); bytes after a ZLIB or raw stream are ignored.
-        if (this.format !== "GZIP" || this.bitCnt > 0) return;
-        const b = this.byteOrEnd();
-        if (b < 0) return;
-        this.inPos--;
+  private pull(): void {
+    let chunk = this.supply(this.pushSize);
+    if (chunk.length === 0) {
+      this.inputEnded = true;
+      return;
+    }
+    if (chunk.length < MIN_PUSH) {
+      // A supplier may hand out less than asked (a test feeding byte by byte); each fflate push
+      // costs ~160 KiB of buffers whatever its size, so gather at least MIN_PUSH first.
+      const parts = [chunk];
+      let n = chunk.length;
+      while (n < MIN_PUSH) {
+        const more = this.supply(this.pushSize - n);
+        if (more.length === 0) {
+          this.inputEnded = true;
+          break;
+        }
+        parts.push(more);
+        n += more.length;
       }
-      this.readHeader();
-      let final = false;
-      while (!final) {
-        final = this.bits(1) === 1;
-        const type = this.bits(2);
-        if (type === 0) yield* this.storedBlock();
-        else if (type === 1) yield* this.huffmanBlock(FIXED_LIT, FIXED_DIST);
-        else if (type === 2) {
-          const [lit, dist] = this.dynamicTables();
-          yield* this.huffmanBlock(lit, dist);
-        } else throw new InflateError("invalid deflate block type 3", this.inputOffset);
-        // Hand out each block's output as it ends: a sync-flushed stream (a writer's flush()) is
-        // then readable up to its flush point before the stream's end is there.
-        if (!final && this.outPos > this.flushedTo) yield this.takeOutput();
+      chunk = concat(parts, n);
+    }
+    this.consumed += chunk.length;
+    this.tail?.append(chunk);
+    if (!this.headChecked) this.checkHeader(chunk);
+    const before = this.produced;
+    this.push(chunk, false);
+    // Size the next push so that its output stays near TARGET_OUT at this ratio.
+    const ratio = Math.max(1, (this.produced - before) / chunk.length);
+    this.pushSize = Math.max(MIN_PUSH, Math.min(MAX_PUSH, Math.floor(TARGET_OUT / ratio)));
+  }
+
+  private push(chunk: Uint8Array, final: boolean): void {
+    try {
+      this.decoder.push(chunk, final);
+    } catch (e) {
+      if (e instanceof InflateError) throw e;
+      const code = (e as { code?: unknown }).code;
+      let msg = typeof code === "number" ? FLATE_MESSAGES[code] : undefined;
+      // Code 6 is a wrapper header fflate rejects: after the first gzip member (whose header is
+      // checked here first), bytes that do not start another member.
+      if (msg === undefined && code === 6 && this.format === "GZIP") {
+        msg = "data after a gzip member is not another gzip member (bad magic)";
       }
-      const rest = this.outPos > this.flushedTo ? this.takeOutput() : null;
-      this.readTrailer();
-      if (rest) yield rest;
+      throw new InflateError(
+        msg ?? `corrupt compressed data (${(e as Error).message})`,
+        this.consumed,
+      );
     }
   }
 
-  /** Hands out a chunk when the output buffer is full (inside a block). */
-  private *maybeFlush(): Generator<Uint8Array, void, void> {
-    if (this.outPos >= this.out.length) yield this.takeOutput();
-  }
-
-  private *storedBlock(): Generator<Uint8Array, void, void> {
-    this.alignToByte();
-    const len = this.alignedByte() | (this.alignedByte() << 8);
-    const nlen = this.alignedByte() | (this.alignedByte() << 8);
-    if ((len ^ 0xffff) !== nlen) {
-      throw new InflateError("invalid stored block lengths", this.inputOffset);
-    }
-    for (let i = 0; i < len; i++) {
-      this.out[this.outPos++] = this.alignedByte();
-      if (this.outPos >= this.out.length) yield* this.maybeFlush();
+  private take(data: Uint8Array): void {
+    if (data.length === 0) return;
+    if (this.format === "GZIP") this.check = crc32Extend(this.check, data);
+    else if (this.format === "ZLIB") this.check = adler32Extend(this.check, data);
+    this.memberSize += data.length;
+    this.produced += data.length;
+    for (let at = 0; at < data.length; at += OUT_CHUNK) {
+      this.ready.push(data.subarray(at, Math.min(at + OUT_CHUNK, data.length)));
     }
   }
 
-  private dynamicTables(): [Huffman, Huffman] {
-    const hlit = this.bits(5) + 257;
-    const hdist = this.bits(5) + 1;
-    const hclen = this.bits(4) + 4;
-    const clLens = new Uint8Array(19);
-    for (let i = 0; i < hclen; i++) clLens[CL_ORDER[i]] = this.bits(3);
-    const cl = buildHuffman(clLens, 19, this.inputOffset);
-    const lens = new Uint8Array(hlit + hdist);
-    let i = 0;
-    while (i < hlit + hdist) {
-      const sym = this.decodeSym(cl);
-      if (sym < 16) {
-        lens[i++] = sym;
-        continue;
-      }
-      let rep: number;
-      let val = 0;
-      if (sym === 16) {
-        if (i === 0) throw new InflateError("repeat with no previous length", this.inputOffset);
-        val = lens[i - 1];
-        rep = 3 + this.bits(2);
-      } else if (sym === 17) rep = 3 + this.bits(3);
-      else rep = 11 + this.bits(7);
-      if (i + rep > hlit + hdist) {
-        throw new InflateError("too many code lengths", this.inputOffset);
-      }
-      lens.fill(val, i, i + rep);
-      i += rep;
-    }
-    if (lens[256] === 0) throw new InflateError("no end-of-block code", this.inputOffset);
-    return [
-      buildHuffman(lens.subarray(0, hlit), hlit, this.inputOffset),
-      buildHuffman(lens.subarray(hlit), hdist, this.inputOffset),
-    ];
-  }
-
-  /**
-   * The hot loop of a Huffman block, on locals, while at least 12 input bytes (the most one
-   * length/distance pair and its refills can take) and 258 output bytes (the longest match) are
-   * there; returns true at the end of the block, false when it stopped for room.
-   */
-  private fastHuffman(lit: Huffman, dist: Huffman): boolean {
-    const out = this.out;
-    const input = this.input;
-    const litT = lit.table;
-    const litMask = (1 << lit.bits) - 1;
-    const distT = dist.table;
-    const distMask = (1 << dist.bits) - 1;
-    const inLimit = input.length - 12;
-    const outLimit = out.length - 258;
-    const before = this.memberTotal - this.flushedTo; // output of this member before out[0]
-    let inPos = this.inPos;
-    let outPos = this.outPos;
-    let buf = this.bitBuf;
-    let cnt = this.bitCnt;
-    let ended = false;
-    while (inPos <= inLimit && outPos <= outLimit) {
-      while (cnt <= 23) {
-        buf |= input[inPos++] << cnt;
-        cnt += 8;
-      }
-      let e = litT[buf & litMask];
-      let l = e & 15;
-      if (l === 0) break; // invalid code: the slow path reports it
-      buf >>>= l;
-      cnt -= l;
-      const sym = e >> 4;
-      if (sym < 256) {
-        out[outPos++] = sym;
-        continue;
-      }
-      if (sym === 256) {
-        ended = true;
-        break;
-      }
-      const li = sym - 257;
-      if (li >= 29) {
-        this.inPos = inPos;
-        this.outPos = outPos;
-        this.bitBuf = buf;
-        this.bitCnt = cnt;
-        throw new InflateError("invalid length symbol", this.inputOffset);
-      }
-      const lx = LEN_EXTRA[li];
-      let len = LEN_BASE[li] + (buf & ((1 << lx) - 1));
-      buf >>>= lx;
-      cnt -= lx;
-      while (cnt <= 23) {
-        buf |= input[inPos++] << cnt;
-        cnt += 8;
-      }
-      e = distT[buf & distMask];
-      l = e & 15;
-      const di = e >> 4;
-      if (l === 0 || di >= 30) {
-        this.inPos = inPos;
-        this.outPos = outPos;
-        this.bitBuf = buf;
-        this.bitCnt = cnt;
-        throw new InflateError("invalid distance code", this.inputOffset);
-      }
-      buf >>>= l;
-      cnt -= l;
-      while (cnt <= 23) {
-        buf |= input[inPos++] << cnt;
-        cnt += 8;
-      }
-      const dx = DIST_EXTRA[di];
-      const d = DIST_BASE[di] + (buf & ((1 << dx) - 1));
-      buf >>>= dx;
-      cnt -= dx;
-      if (d > outPos || d > before + outPos) {
-        this.inPos = inPos;
-        this.outPos = outPos;
-        this.bitBuf = buf;
-        this.bitCnt = cnt;
-        throw new InflateError("invalid distance too far back", this.inputOffset);
-      }
-      for (; len > 0; len--, outPos++) out[outPos] = out[outPos - d];
-    }
-    this.inPos = inPos;
-    this.outPos = outPos;
-    this.bitBuf = buf;
-    this.bitCnt = cnt;
-    return ended;
-  }
-
-  private *huffmanBlock(lit: Huffman, dist: Huffman): Generator<Uint8Array, void, void> {
-    const out = this.out;
-    const cap = out.length;
-    for (;;) {
-      if (this.fastHuffman(lit, dist)) return;
-      const sym = this.decodeSym(lit);
-      if (sym < 256) {
-        out[this.outPos++] = sym;
-        if (this.outPos >= cap) yield* this.maybeFlush();
-        continue;
-      }
-      if (sym === 256) return;
-      const li = sym - 257;
-      if (li >= 29) throw new InflateError("invalid length symbol", this.inputOffset);
-      let len = LEN_BASE[li] + this.bits(LEN_EXTRA[li]);
-      const di = this.decodeSym(dist);
-      if (di >= 30) throw new InflateError("invalid distance symbol", this.inputOffset);
-      const d = DIST_BASE[di] + this.bits(DIST_EXTRA[di]);
-      if (d > this.outPos || d > this.memberTotal + this.outPos - this.flushedTo) {
-        throw new InflateError("invalid distance too far back", this.inputOffset);
-      }
-      while (len > 0) {
-        // Copy as much as fits before the buffer is full; overlapping copies go byte by byte.
-        const n = Math.min(len, cap - this.outPos);
-        let p = this.outPos;
-        const end = p + n;
-        for (; p < end; p++) out[p] = out[p - d];
-        this.outPos = end;
-        len -= n;
-        if (this.outPos >= cap) yield* this.maybeFlush();
-      }
-    }
-  }
-
-  private readHeader(): void {
-    this.check = this.format === "ZLIB" ? 1 : 0;
-    this.memberTotal = 0;
-    const at = this.inputOffset;
+  /** Checks the header's first bytes as they arrive (all of them before fflate sees them). */
+  private checkHeader(chunk: Uint8Array): void {
+    const need = this.format === "GZIP" ? 3 : 2;
+    for (let i = 0; i < chunk.length && this.head.length < need; i++) this.head.push(chunk[i]);
+    const h = this.head;
     if (this.format === "GZIP") {
-      if (this.byte() !== 0x1f || this.byte() !== 0x8b) {
-        throw new InflateError("not a gzip stream (bad magic)", at);
+      if (h[0] !== 0x1f || (h.length > 1 && h[1] !== 0x8b)) {
+        throw new InflateError("not a gzip stream (bad magic)", 0);
       }
-      if (this.byte() !== 8) throw new InflateError("unknown gzip compression method", at);
-      const flags = this.byte();
-      for (let i = 0; i < 6; i++) this.byte(); // mtime, extra flags, OS
-      if (flags & 4) {
-        const xlen = this.byte() | (this.byte() << 8);
-        for (let i = 0; i < xlen; i++) this.byte();
+      if (h.length > 2 && h[2] !== 8) throw new InflateError("unknown gzip compression method", 0);
+    } else if (h.length === 2) {
+      if ((h[0] & 15) !== 8 || h[0] >> 4 > 7 || ((h[0] << 8) | h[1]) % 31 !== 0) {
+        throw new InflateError("not a zlib stream (bad header)", 0);
       }
-      if (flags & 8) while (this.byte() !== 0);
-      if (flags & 16) while (this.byte() !== 0);
-      if (flags & 2) {
-        this.byte(); // header CRC-16
-        this.byte();
-      }
-    } else if (this.format === "ZLIB") {
-      const cmf = this.byte();
-      const flg = this.byte();
-      if ((cmf & 15) !== 8 || ((cmf << 8) | flg) % 31 !== 0) {
-        throw new InflateError("not a zlib stream (bad header)", at);
-      }
-      if (flg & 32) throw new InflateError("zlib preset dictionaries are not supported", at);
+      if (h[1] & 32) throw new InflateError("zlib preset dictionaries are not supported", 0);
+    }
+    this.headChecked = h.length === need;
+  }
+
+  /** A gzip member ended and the next starts at input `offset`: checks the ended one's trailer. */
+  private memberEnded(offset: number): void {
+    this.checkGzipTrailer(offset - 8);
+    this.memberStart = offset;
+    this.check = 0;
+    this.memberSize = 0;
+  }
+
+  private checkGzipTrailer(at: number): void {
+    const t = this.tail?.bytes(at, 8);
+    if (!t) {
+      throw new InflateError("gzip member header too long to check the trailer before it", at);
+    }
+    const v = new DataView(t.buffer);
+    if (v.getUint32(0, true) !== this.check) {
+      throw new InflateError("gzip CRC-32 mismatch (corrupt or truncated data)", at);
+    }
+    if (v.getUint32(4, true) !== this.memberSize >>> 0) {
+      throw new InflateError("gzip length mismatch (corrupt or truncated data)", at);
     }
   }
 
-  private readTrailer(): void {
-    this.alignToByte();
-    const at = this.inputOffset;
-    const check = this.check;
-    if (this.format === "GZIP") {
-      const crc = this.le32();
-      const isize = this.le32();
-      if (crc !== check) throw new InflateError("gzip CRC-32 mismatch", at);
-      if (isize !== this.memberTotal >>> 0) throw new InflateError("gzip length mismatch", at);
-    } else if (this.format === "ZLIB") {
-      const adler =
-        ((this.alignedByte() << 24) |
-          (this.alignedByte() << 16) |
-          (this.alignedByte() << 8) |
-          this.alignedByte()) >>>
-        0;
-      if (adler !== check) throw new InflateError("zlib Adler-32 mismatch", at);
+  private finish(): void {
+    this.finished = true;
+    const end = this.consumed;
+    const truncated = () => new InflateError("unexpected end of compressed data", end);
+    if (!this.headChecked) throw truncated();
+    if (this.format === "GZIP" && end - this.memberStart < GZIP_MIN_MEMBER) throw truncated();
+    if (this.format === "ZLIB" && end < ZLIB_MIN) throw truncated();
+    if (this.format === "RAW" && end === 0) throw truncated();
+    this.push(new Uint8Array(0), true);
+    // fflate's streaming decoders read past the trailers: the last one is the input's last bytes.
+    if (this.format === "GZIP") this.checkGzipTrailer(end - 8);
+    else if (this.format === "ZLIB") {
+      const t = this.tail?.bytes(end - 4, 4) as Uint8Array;
+      if (new DataView(t.buffer).getUint32(0, false) !== this.check) {
+        throw new InflateError("zlib Adler-32 mismatch (corrupt or truncated data)", end - 4);
+      }
     }
-  }
-
-  private le32(): number {
-    return (
-      (this.alignedByte() |
-        (this.alignedByte() << 8) |
-        (this.alignedByte() << 16) |
-        (this.alignedByte() << 24)) >>>
-      0
-    );
   }
 }
