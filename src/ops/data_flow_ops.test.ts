@@ -233,7 +233,7 @@ describe("RandomShuffleQueue", () => {
     await sess.run(out.deq); // 4 > 3: one may go
     expect((await sess.run(out.size)).item()).toBe(3);
     // A second dequeue would wait (3 left, min 3): this synchronous run refuses to wait.
-    expect(() => sess.runSync(out.deq)).toThrow(/would wait/);
+    expect(() => sess.runSync(out.deq)).toThrow(tf.errors.FailedPreconditionError);
     expect((await sess.run(out.size)).item()).toBe(3);
     await sess.run(out.close);
     expect((await sess.run(out.upTo)).size).toBe(3);

@@ -6,9 +6,9 @@
 import type { DType } from "../../framework/dtypes.js";
 import {
   CancelledError,
+  FailedPreconditionError,
   InvalidArgumentError,
   OutOfRangeError,
-  UnimplementedError,
 } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { currentRun, type RunContext } from "../../framework/run_context.js";
@@ -247,8 +247,8 @@ export abstract class QueueState {
     }
     if (!run?.mayAwait) {
       this.drop(line, a);
-      throw new UnimplementedError(
-        `${op}: the ${what} on ${this.kind} '${this.name}' would wait (size ${this.size}, capacity ${this.capacity}), and this run cannot wait (Session.runSync): use Session.run`,
+      throw new FailedPreconditionError(
+        `${op}: the ${what} on ${this.kind} '${this.name}' would wait (size ${this.size}, capacity ${this.capacity}), and this run cannot wait: run it with Session.run, not runSync`,
       );
     }
     const signal = run.signal;

@@ -5,7 +5,7 @@
 // unit may wait on the queue: the kernel then returns a promise.
 import * as fs from "node:fs";
 import { bytesString } from "../../framework/bytes.js";
-import { InvalidArgumentError } from "../../framework/errors.js";
+import { FailedPreconditionError, InvalidArgumentError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
 import { currentRun, type RunContext } from "../../framework/run_context.js";
 import { fsCall } from "../../io/checkpoint/fs_util.js";
@@ -56,8 +56,8 @@ export class ReaderState {
       return this.whileLocked(queue, n, upTo, op, run);
     }
     if (!run?.mayAwait)
-      throw new InvalidArgumentError(
-        `${op}: reader ${this.name} is busy with another read and this run cannot wait (Session.runSync)`,
+      throw new FailedPreconditionError(
+        `${op}: reader ${this.name} is busy with another read, and this run cannot wait: run it with Session.run, not runSync`,
       );
     const signal = run.signal;
     return new Promise<void>((resolve, reject) => {
