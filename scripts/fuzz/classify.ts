@@ -5,7 +5,9 @@
 import { InternalError, LookupError, OpError, UnknownError } from "../../src/framework/errors.js";
 
 /** Thrown by a target for a wrong result (e.g. native and TypeScript kernels disagree). */
-export class FuzzMismatch extends Error {}
+export class FuzzMismatch extends Error {
+  override name = "FuzzMismatch";
+}
 
 /** null when `e` is an expected, TF-named error; else a one-line description of the finding. */
 export function classifyError(e: unknown): string | null {

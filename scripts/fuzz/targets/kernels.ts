@@ -29,6 +29,10 @@ interface Case {
   type: string;
   inputs: Input[];
   attrs: Record<string, unknown>;
+  /** Some input elements NaN, ±Infinity or 0. */
+  special?: boolean;
+  /** Inputs from this index on form one list input (the fused ops' `args`). */
+  listFrom?: number;
   /** Inputs that are the outputs of an op built first (MaxPoolGrad's orig_output). */
   pre?: (g: tf.Graph, ins: tf.Tensor[]) => tf.Tensor[];
 }
@@ -103,6 +107,29 @@ function padding(p: Provider, allowExplicit: boolean): Record<string, unknown> {
   };
 }
 
+/** The remapper's fused form of a MatMul or Conv2D: a bias of `channels` and an activation. */
+function fused(p: Provider, base: Case, type: string, channels: number, f: Float): Case {
+  const ops = p.pick([
+    ["BiasAdd"],
+    ["BiasAdd", "Relu"],
+    ["BiasAdd", "Relu6"],
+    ["BiasAdd", "Elu"],
+    ["BiasAdd", "Tanh"],
+    [],
+    ["Relu"],
+  ]);
+  const args = ops.length > 0 && ops[0] === "BiasAdd" ? 1 : 0;
+  return {
+    type,
+    inputs: [
+      ...base.inputs,
+      ...Array.from({ length: args }, () => ({ dtype: f, shape: [same(p, channels)] })),
+    ],
+    listFrom: base.inputs.length,
+    attrs: { ...base.attrs, fused_ops: ops, num_args: same(p, args), epsilon: 1e-4 },
+  };
+}
+
 function choose(p: Provider): Case {
   const f: Float = p.byte() < 200 ? "float32" : "float64";
   const kind = p.int(0, 13);
@@ -112,7 +139,7 @@ function choose(p: Provider): Case {
       const ta = p.bool();
       const tb = p.bool();
       const k2 = same(p, k);
-      return {
+      const mm: Case = {
         type: "MatMul",
         inputs: [
           { dtype: f, shape: ta ? [k, m] : [m, k] },
@@ -120,6 +147,7 @@ function choose(p: Provider): Case {
         ],
         attrs: { transpose_a: ta, transpose_b: tb },
       };
+      return p.byte() > 200 ? fused(p, mm, "_FusedMatMul", n, f) : mm;
     }
     case 1: {
       const [m, k, n] = [d(p), d(p), d(p)];
@@ -165,8 +193,8 @@ function choose(p: Provider): Case {
       const input = imageShape(nchw, n, h, w, c);
       const filter = [fh, fw, same(p, c), oc];
       const out = imageShape(nchw, n, oh, ow, oc);
-      if (kind === 2)
-        return {
+      if (kind === 2) {
+        const conv: Case = {
           type: "Conv2D",
           inputs: [
             { dtype: f, shape: input },
@@ -174,6 +202,8 @@ function choose(p: Provider): Case {
           ],
           attrs,
         };
+        return p.byte() > 200 ? fused(p, conv, "_FusedConv2D", oc, f) : conv;
+      }
       if (kind === 3)
         return {
           type: "Conv2DBackpropInput",
@@ -327,6 +357,7 @@ function choose(p: Provider): Case {
         "ApplyMomentum",
         "ApplyAdam",
         "ApplyRMSProp",
+        "ApplyCenteredRMSProp",
         "ApplyAdagrad",
       ]);
       return {
@@ -348,6 +379,14 @@ function fill(x: Input, rnd: () => number, special: boolean): tf.NDArray {
     return new tf.NDArray(x.dtype, x.shape, x.dtype === "int64" ? v.map(BigInt) : (v as never));
   }
   const n = size(x.shape);
+  if (x.dtype !== "float32" && x.dtype !== "float64") {
+    // A wrong-dtype operand (int32): small integers.
+    return new tf.NDArray(
+      x.dtype,
+      x.shape,
+      Int32Array.from({ length: n }, () => Math.floor(rnd() * 5) - 2) as never,
+    );
+  }
   const data = x.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
   for (let i = 0; i < n; i++)
     data[i] =
@@ -392,15 +431,17 @@ function build(c: Case): Built {
   const feeds = new Map<tf.Tensor, tf.NDArray>();
   return graph.asDefault((): Built => {
     let ins = c.inputs.map((x) => {
-      const v = fill(x, rnd, false);
+      const v = fill(x, rnd, c.special === true);
       if (x.constant) return tf.constant(v);
       const ph = tf.placeholder(x.dtype, undefined);
       feeds.set(ph, v);
       return ph;
     });
     if (c.pre) ins = c.pre(graph, ins);
+    const grouped: (tf.Tensor | tf.Tensor[])[] =
+      c.listFrom === undefined ? ins : [...ins.slice(0, c.listFrom), ins.slice(c.listFrom)];
     if (c.type.startsWith("Apply")) return buildApply(graph, c, ins, feeds);
-    const op = graph.createOp(c.type, ins, c.attrs as never);
+    const op = graph.createOp(c.type, grouped, c.attrs as never);
     return { graph, feeds, outs: op.outputs };
   });
 }
@@ -415,27 +456,19 @@ function buildApply(
   const value = feeds.get(grad)!;
   const slot = () => new tf.Variable(tf.constant(value), { useResource: false });
   const v = slot();
-  const refs: Record<string, tf.Tensor[]> = {
-    ApplyGradientDescent: [v.ref, scalar, grad],
-    ApplyMomentum: [v.ref, slot().ref, scalar, grad, scalar],
-    ApplyAdam: [
-      v.ref,
-      slot().ref,
-      slot().ref,
-      scalar,
-      scalar,
-      scalar,
-      scalar,
-      scalar,
-      scalar,
-      grad,
-    ],
-    ApplyRMSProp: [v.ref, slot().ref, slot().ref, scalar, scalar, scalar, scalar, grad],
-    ApplyAdagrad: [v.ref, slot().ref, scalar, grad],
+  const slots = (n: number) => Array.from({ length: n }, () => slot().ref);
+  const inputs: Record<string, () => tf.Tensor[]> = {
+    ApplyGradientDescent: () => [v.ref, scalar, grad],
+    ApplyMomentum: () => [v.ref, ...slots(1), scalar, grad, scalar],
+    ApplyAdam: () => [v.ref, ...slots(2), ...Array<tf.Tensor>(6).fill(scalar), grad],
+    ApplyRMSProp: () => [v.ref, ...slots(2), ...Array<tf.Tensor>(4).fill(scalar), grad],
+    ApplyCenteredRMSProp: () => [v.ref, ...slots(3), ...Array<tf.Tensor>(4).fill(scalar), grad],
+    ApplyAdagrad: () => [v.ref, ...slots(1), scalar, grad],
   };
+  const args = inputs[c.type]!();
   const init = tf.globalVariablesInitializer();
   const attrs = c.type === "ApplyMomentum" || c.type === "ApplyAdam" ? c.attrs : {};
-  const op = graph.createOp(c.type, refs[c.type]!, attrs as never);
+  const op = graph.createOp(c.type, args, attrs as never);
   return { graph, feeds, outs: op.outputs, init };
 }
 
@@ -470,7 +503,9 @@ function close(a: tf.NDArray, b: tf.NDArray, f64: boolean): string | null {
 }
 
 export async function runKernelCase(data: Uint8Array): Promise<void> {
-  const c = choose(new Provider(data));
+  const p = new Provider(data);
+  const c = choose(p);
+  c.special = p.byte() > 220;
   const b = build(c);
   // Without the addon (not built), the TypeScript kernels alone.
   const native = await runOn(backendNames().includes("native") ? "native" : "cpu-ts", b);
