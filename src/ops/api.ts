@@ -69,6 +69,7 @@ export * as image from "./ns_image.js";
 export * as io from "./ns_io.js";
 export * as linalg from "./ns_linalg.js";
 export * as lookup from "./ns_lookup.js";
+export * as queue from "./ns_queue.js";
 export * as random from "./ns_random.js";
 export * as sparse from "./ns_sparse.js";
 export * as strings from "./ns_strings.js";

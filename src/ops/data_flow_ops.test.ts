@@ -136,6 +136,11 @@ describe("FIFOQueue", () => {
     );
   });
 
+  test("tf.queue holds the same classes (TF 1.15's tf.queue namespace)", () => {
+    expect(tf.queue.FIFOQueue).toBe(tf.FIFOQueue);
+    expect(tf.queue.RandomShuffleQueue).toBe(tf.RandomShuffleQueue);
+  });
+
   test("shape functions read the queue's shapes", () => {
     const g = new tf.Graph();
     g.asDefault(() => {
