@@ -228,6 +228,61 @@ describe("a cluster of processes", () => {
     client.close();
   }, 30_000);
 
+  it("trains with between-graph replication: two workers' clients update the ps's variables (async SGD)", async () => {
+    // y = 3x + 1 by gradient descent; each worker's client builds its own graph with
+    // replicaDeviceSetter (variables on the ps, the rest on its worker) and runs its own steps.
+    const xs = [0, 1, 2, 3];
+    const ys = xs.map((x) => 3 * x + 1);
+    const replica = (index: number) => {
+      const g = new tf.Graph();
+      const m = g.asDefault(() =>
+        tf.device(
+          tf.train.replicaDeviceSetter({ cluster, workerDevice: `/job:worker/task:${index}` })!,
+          () => {
+            const step = tf.train.getOrCreateGlobalStep();
+            const w = new tf.Variable(tf.constant(0), { name: "sgd_w" });
+            const b = new tf.Variable(tf.constant(0), { name: "sgd_b" });
+            const x = tf.placeholder("float32", [null], "x");
+            const y = tf.placeholder("float32", [null], "y");
+            const loss = tf.reduceMean(
+              tf.square(tf.sub(tf.add(tf.mul(w.value(), x), b.value()), y)),
+            );
+            const train = new tf.train.GradientDescentOptimizer(0.1).minimize(loss, {
+              globalStep: step,
+            });
+            return { step, w, b, x, y, loss, train, init: tf.globalVariablesInitializer() };
+          },
+        ),
+      );
+      expect(m.train.device).toBe(`/job:worker/task:${index}`);
+      return { m, sess: new RemoteSession({ target: target("worker", index), graph: g }) };
+    };
+    const r0 = replica(0);
+    const r1 = replica(1);
+    await r0.sess.run(r0.m.init); // the chief initializes; the other replica uses what is on the ps
+    const feeds = (r: typeof r0) => ({ [r.m.x.name]: xs, [r.m.y.name]: ys });
+    const loss0 = (await r1.sess.run(r1.m.loss, feeds(r1))).data[0] as number;
+    const steps = 40;
+    const loop = async (r: typeof r0) => {
+      for (let i = 0; i < steps; i++) await r.sess.run(r.m.train, feeds(r));
+    };
+    await Promise.all([loop(r0), loop(r1)]);
+    // Both replicas' updates landed on the same variables: the global step counts all of them.
+    const [step, w, b, loss] = await r1.sess.run(
+      [r1.m.step, r1.m.w.value(), r1.m.b.value(), r1.m.loss],
+      feeds(r1),
+    );
+    expect(step.data[0]).toBe(BigInt(2 * steps));
+    const [w0] = await r0.sess.run([r0.m.w.value()]);
+    expect(w0.data[0]).toBe(w.data[0]);
+    expect(loss0).toBeCloseTo(41.5, 4); // mean of (3x+1)^2 over x = 0..3: (1+16+49+100)/4
+    expect(loss.data[0] as number).toBeLessThan(0.05);
+    expect(w.data[0] as number).toBeCloseTo(3, 0);
+    expect(b.data[0] as number).toBeCloseTo(1, 0);
+    await r0.sess.close();
+    await r1.sess.close();
+  }, 120_000);
+
   it("releases the cluster's variables with Session.reset(target)", async () => {
     const m = model();
     const sess = new RemoteSession({ target: target("worker", 0), graph: m.g });

@@ -189,7 +189,9 @@ export class ServiceClient<M extends Methods> {
     private readonly service: string,
     private readonly methods: M,
   ) {
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    // Servers bind loopback names to 127.0.0.1: dialling it directly skips an IPv6 attempt.
+    const dial = address.replace(/^localhost:/, "127.0.0.1:");
+    this.client = new grpc.Client(dial, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   }
 
   call<K extends keyof M & string>(
