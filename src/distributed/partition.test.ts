@@ -5,9 +5,11 @@ import { describe, expect, it } from "vitest";
 import * as tf from "../index.js";
 import { graphToGraphDef } from "../io/graph_def.js";
 import * as pb from "../io/proto/index.js";
+import { ndarrayToTensorProto, tensorProtoToNDArray } from "../io/tensor_proto.js";
 import { ClusterSpec } from "./cluster_spec.js";
 import { type PartitionRequest, partitionGraph } from "./partition.js";
 import { RemoteSession } from "./remote_session.js";
+import { masterClient } from "./rpc.js";
 import { parseRendezvousKey, Rendezvous, rendezvousKey } from "./send_recv.js";
 import { Server } from "./server.js";
 
@@ -143,6 +145,24 @@ describe("partitionGraph", () => {
   });
 });
 
+describe("control flow across tasks", () => {
+  it("is an UnimplementedError naming the tensor, not a hang", () => {
+    const g = new tf.Graph();
+    g.asDefault(() => {
+      const p = tf.placeholder("bool", [], "p");
+      const r = tf.cond(
+        p,
+        () => tf.device("/job:ps/task:0", () => tf.add(tf.constant(1), tf.constant(2), "inner")),
+        () => tf.constant(0),
+      );
+      tf.identity(r as tf.Tensor, "out");
+    });
+    expect(() => partitionGraph(request(g, { feeds: ["p:0"], fetches: ["out:0"] }))).toThrow(
+      /control flow split across tasks is not supported/,
+    );
+  });
+});
+
 describe("Rendezvous", () => {
   const arr = tf.NDArray.from([1, 2]);
   it("meets a send and a receive in either order, once per key", async () => {
@@ -196,6 +216,52 @@ describe("two servers in one process", () => {
     } finally {
       await worker.stop();
       await ps.stop();
+    }
+  }, 30_000);
+
+  it("serves callables (MakeCallable, RunCallable, ReleaseCallable)", async () => {
+    const s = await tf.train.Server.createLocalServer();
+    const client = masterClient(s.target.slice(7));
+    try {
+      const g = new tf.Graph();
+      g.asDefault(() => tf.mul(tf.placeholder("float32", [2], "a"), tf.constant(10), "m"));
+      const created = await client.call(
+        "CreateSession",
+        create(pb.CreateSessionRequestSchema, { graphDef: graphToGraphDef(g) }),
+      );
+      const sessionHandle = created.sessionHandle;
+      const made = await client.call(
+        "MakeCallable",
+        create(pb.MakeCallableRequestSchema, {
+          sessionHandle,
+          options: create(pb.CallableOptionsSchema, { feed: ["a:0"], fetch: ["m:0"] }),
+        }),
+      );
+      const run = await client.call(
+        "RunCallable",
+        create(pb.RunCallableRequestSchema, {
+          sessionHandle,
+          handle: made.handle,
+          feed: [ndarrayToTensorProto(tf.NDArray.from([1, 2]))],
+        }),
+      );
+      expect(Array.from(tensorProtoToNDArray(run.fetch[0]).data as Float32Array)).toEqual([10, 20]);
+      await client.call(
+        "ReleaseCallable",
+        create(pb.ReleaseCallableRequestSchema, { sessionHandle, handle: made.handle }),
+      );
+      await expect(
+        client.call(
+          "RunCallable",
+          create(pb.RunCallableRequestSchema, { sessionHandle, handle: made.handle }),
+        ),
+      ).rejects.toThrow(/No such callable handle/);
+      await expect(
+        client.call("RunStep", create(pb.RunStepRequestSchema, { sessionHandle: "nope" })),
+      ).rejects.toThrow(tf.AbortedError);
+    } finally {
+      client.close();
+      await s.stop();
     }
   }, 30_000);
 

@@ -4,7 +4,7 @@
 // one GraphDef per task, with a _Send/_Recv pair (TF's rendezvous keys) on each edge that crosses
 // tasks, a client-terminated _Recv for each feed and _Send for each fetch.
 import { create } from "@bufbuild/protobuf";
-import { InvalidArgumentError } from "../framework/errors.js";
+import { InvalidArgumentError, UnimplementedError } from "../framework/errors.js";
 import type { Graph, Operation, Tensor } from "../framework/graph.js";
 import { NDArray } from "../framework/ndarray.js";
 import {
@@ -251,6 +251,11 @@ export function partitionGraph(req: PartitionRequest): Partition[] {
 
   /** The name, in `dst`'s partition, of a node giving tensor `t` (a _Recv when it lives elsewhere). */
   const crossTensor = (t: Tensor, src: TaskId, dst: TaskId): string => {
+    // A loop's or cond's tensors would need TF's frame-aware keys and dead-tensor sends.
+    if (t.op.controlFlowContext !== null)
+      throw new UnimplementedError(
+        `Tensor ${t.name} of a tf.cond or tf.whileLoop body would cross from ${taskKey(src)} to ${taskKey(dst)}: control flow split across tasks is not supported yet; place the whole construct on one task`,
+      );
     const k = `${t.name}|${taskKey(dst)}`;
     const known = made.get(k);
     if (known) return known;
@@ -312,6 +317,10 @@ export function partitionGraph(req: PartitionRequest): Partition[] {
   }
 
   function controlRecv(src: Operation, srcTask: TaskId, dst: TaskId): string {
+    if (src.controlFlowContext !== null)
+      throw new UnimplementedError(
+        `Control edge from ${src.name} (inside a tf.cond or tf.whileLoop) would cross from ${taskKey(srcTask)} to ${taskKey(dst)}: control flow split across tasks is not supported yet; place the whole construct on one task`,
+      );
     const k = `^${src.name}|${taskKey(dst)}`;
     const known = made.get(k);
     if (known) return known;
