@@ -228,6 +228,25 @@ describe.skipIf(passesOff)("dependency optimization", () => {
     expect(env.variable("v", "float32", [2]).read().toArray()).toEqual([3, 4]);
   });
 
+  test("a NoOp between control edges is bypassed; the updates behind it still run", async () => {
+    const g = new tf.Graph();
+    const { v, w, step } = g.asDefault(() => {
+      const v = new tf.Variable(tf.constant(1), { name: "v" });
+      const w = new tf.Variable(tf.constant(10), { name: "w" });
+      const inner = tf.group([v.assignAdd(1), w.assignAdd(5)], "inner");
+      return { v, w, step: tf.group([inner], "step") };
+    });
+    const env = makeEnv();
+    await compileRun(g, [], [], {}, cpu, env, [v.initializer, w.initializer]);
+    const r = await compileRun(g, [], [], {}, cpu, env, [step]);
+    expect(changes(r.report, "dependency_optimizer")).toContain(
+      "removed 'inner' (NoOp): 1 control edge(s) on it moved to its inputs",
+    );
+    await compileRun(g, [], [], {}, cpu, env, [step]);
+    expect(env.variable("v", "int32", []).read().item()).toBe(3);
+    expect(env.variable("w", "int32", []).read().item()).toBe(20);
+  });
+
   test("a fetched Identity with control inputs is kept", async () => {
     const g = new tf.Graph();
     const { x, y, v } = g.asDefault(() => {
