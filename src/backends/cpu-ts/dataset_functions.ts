@@ -4,7 +4,9 @@
 // the captured `other_arguments` (values taken when the dataset op ran, e.g. a fed placeholder).
 import * as os from "node:os";
 import { InvalidArgumentError, UnimplementedError } from "../../framework/errors.js";
+import { NDArray } from "../../framework/ndarray.js";
 import type { FuncAttr } from "../../framework/op_def.js";
+import { markEscaped } from "../buffer_pool.js";
 import {
   arr,
   type FunctionInstance,
@@ -26,8 +28,11 @@ import { cpuBackend } from "./index.js";
 function elementFunction(node: NodeInfo, env: KernelEnv, attr: string) {
   const fname = (node.attrs[attr] as FuncAttr).func;
   let instance: FunctionInstance | undefined;
-  return (captured: readonly Value[]) =>
-    (element: Element): Promise<Value[]> => {
+  return (captured: readonly Value[]) => {
+    // The dataset holds them past this run (the op is not stateful, so the executor would
+    // otherwise give their buffers back to the pool at the end of the run).
+    for (const v of captured) if (v instanceof NDArray) markEscaped(v.data);
+    return (element: Element): Promise<Value[]> => {
       if (!instance) {
         if (!env.instantiateFunction)
           throw new UnimplementedError(`${node.name}: this session cannot run graph functions`);
@@ -35,6 +40,7 @@ function elementFunction(node: NodeInfo, env: KernelEnv, attr: string) {
       }
       return instance([...element, ...captured]) as Promise<Value[]>;
     };
+  };
 }
 
 /** AUTOTUNE (-1): as many calls in flight as cores. */

@@ -303,6 +303,24 @@ describe("functions", () => {
     expect(await drain(sess, next)).toEqual([-1, -2, -3]);
   });
 
+  test("a large captured tensor stays intact while later runs reuse pooled buffers", async () => {
+    const n = 1 << 15; // large enough for the executor's buffer pool
+    const g = new tf.Graph();
+    const { it, next, p, other } = g.asDefault(() => {
+      const p = tf.placeholder("float32", [n], "p");
+      const big = tf.mul(p, 2); // computed in the initializer's run, from the pool
+      const it = tf.data.Dataset.range(2)
+        .map((i: tf.Tensor) => tf.gather(big, tf.cast(i, "int32")))
+        .makeInitializableIterator();
+      return { it, next: it.getNext() as tf.Tensor, p, other: tf.mul(p, 0) };
+    });
+    const sess = new tf.Session({ graph: g });
+    const ones = new Float32Array(n).fill(1);
+    await sess.run(it.initializer, new Map([[p, ones]]));
+    for (let k = 0; k < 3; k++) await sess.run(other, new Map([[p, ones]])); // same-size buffers
+    expect([(await sess.run(next)).item(), (await sess.run(next)).item()]).toEqual([2, 2]);
+  });
+
   test("map with numParallelCalls keeps the input order", async () => {
     expect(
       await elements(() =>
