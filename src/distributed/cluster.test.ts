@@ -95,6 +95,18 @@ describe("a cluster of processes", () => {
     ]);
     expect(devices.every((d) => d.deviceType === "CPU" && d.incarnation > 0n)).toBe(true);
     await sess.close();
+    // ConfigProto.deviceFilters: the session sees (and may place on) only the matching tasks.
+    const filtered = new RemoteSession({
+      target: target("worker", 0),
+      graph: g,
+      config: { deviceFilters: ["/job:ps", "/job:worker/task:0"] },
+    });
+    await filtered.run(s);
+    expect((await filtered.listDevices()).map((d) => d.name).sort()).toEqual([
+      "/job:ps/replica:0/task:0/device:CPU:0",
+      "/job:worker/replica:0/task:0/device:CPU:0",
+    ]);
+    await filtered.close();
   }, 60_000);
 
   it("names the device and the cluster's jobs for an unknown job or task", async () => {

@@ -16,6 +16,7 @@ import { Graph } from "../framework/graph.js";
 import { importGraphDef } from "../io/graph_def.js";
 import * as pb from "../io/proto/index.js";
 import type { ClusterSpec } from "./cluster_spec.js";
+import { deviceMatches, parseDevice } from "./device_name.js";
 import {
   canonicalTensorName,
   type Partition,
@@ -103,8 +104,9 @@ export class Master {
         return create(pb.CloseSessionResponseSchema);
       },
       ListDevices: async (r) => {
-        if (r.sessionHandle !== "") this.session(r.sessionHandle);
-        return this.listDevices();
+        const filters =
+          r.sessionHandle !== "" ? this.session(r.sessionHandle).config.deviceFilters : [];
+        return this.listDevices(filters);
       },
       Reset: async (r) => {
         await this.reset(r.container, r.deviceFilters);
@@ -401,10 +403,24 @@ export class Master {
     await this.deregisterAll(s);
   }
 
-  private async listDevices(): Promise<pb.ListDevicesResponse> {
+  /** The devices of the cluster's tasks (only those matching `filters`, when given). */
+  private async listDevices(filters: readonly string[]): Promise<pb.ListDevicesResponse> {
     const { cluster, task: own } = this.options;
+    const specs = filters.map(parseDevice);
+    const tasks = cluster
+      .tasks()
+      .filter(
+        (t) =>
+          specs.length === 0 ||
+          specs.some((f) =>
+            deviceMatches(
+              { job: t.job, replica: 0, task: t.task, deviceType: "CPU", deviceIndex: 0 },
+              f,
+            ),
+          ),
+      );
     const all = await Promise.all(
-      cluster.tasks().map(async (t) => {
+      tasks.map(async (t) => {
         const r = await this.options.callWorker(t, "GetStatus", create(pb.GetStatusRequestSchema), {
           timeoutMs: 10_000,
         });

@@ -206,9 +206,15 @@ export class RemoteSession {
 
   /** The devices of the cluster the target's master sees (TF's Session.list_devices). */
   async listDevices(): Promise<DeviceAttributes[]> {
-    const r = await this.client.call("ListDevices", create(pb.ListDevicesRequestSchema), {
-      timeoutMs: this.timeoutMs,
-    });
+    // With a session made, its device filters apply (TF lists the session's cluster).
+    const sessionHandle = (await this.handle?.catch(() => undefined)) ?? "";
+    const r = await this.client.call(
+      "ListDevices",
+      create(pb.ListDevicesRequestSchema, { sessionHandle }),
+      {
+        timeoutMs: this.timeoutMs,
+      },
+    );
     return [...r.localDevice, ...r.remoteDevice].map((d) => ({
       name: d.name,
       deviceType: d.deviceType,
