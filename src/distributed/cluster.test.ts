@@ -307,3 +307,40 @@ describe("a cluster of processes", () => {
     await sess2.close();
   }, 30_000);
 });
+
+describe("a task that dies", () => {
+  it("fails the next step with UnavailableError naming the task's address, within the timeout", async () => {
+    const c = await localCluster({ ps: 1, worker: 1 });
+    const procs = await Promise.all([
+      startTask(c, "ps", 0),
+      startTask(c, "worker", 0, { operationTimeoutInMs: 5000 }),
+    ]);
+    try {
+      const g = new tf.Graph();
+      const { v, y } = g.asDefault(() => {
+        const v = tf.device(
+          "/job:ps/task:0",
+          () => new tf.Variable(tf.constant([1, 2]), { name: "v" }),
+        );
+        return { v, y: tf.mul(v, tf.constant(2)) };
+      });
+      const sess = new RemoteSession({
+        target: procs[1].target,
+        graph: g,
+        config: { operationTimeoutInMs: 5000 },
+      });
+      await sess.run(v.initializer);
+      expect(Array.from((await sess.run(y)).data as Float32Array)).toEqual([2, 4]);
+      procs[0].kill();
+      await new Promise((r) => procs[0].child.once("exit", r));
+      const start = Date.now();
+      const err = await sess.run(y).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(tf.UnavailableError);
+      expect(String((err as Error).message)).toContain(c.ps[0]);
+      expect(Date.now() - start).toBeLessThan(6000);
+      await sess.close();
+    } finally {
+      await stopTasks(procs);
+    }
+  }, 60_000);
+});
