@@ -52,7 +52,11 @@ beforeAll(async () => {
       init: tf.globalVariablesInitializer(),
     };
   });
-  const sess = new tf.Session({ graph: g });
+  // Unfused, so that the trace shows the MatMul node itself.
+  const sess = new tf.Session({
+    graph: g,
+    config: { graphOptions: { rewriteOptions: { remapping: "OFF" } } },
+  });
   await sess.run(m.init);
   const writer = new tf.summary.FileWriter(join(dir, "train"), g);
   const feeds: [tf.Tensor, number[][]][] = [

@@ -13,7 +13,11 @@ test("a chain of large intermediates does not hold them all at once", async () =
     for (let i = 0; i < steps; i++) y = tf.add(y, 1);
     return { x, out: y };
   });
-  const sess = new tf.Session({ graph: g });
+  // Without the arithmetic pass, which would merge the adds into one.
+  const sess = new tf.Session({
+    graph: g,
+    config: { graphOptions: { rewriteOptions: { arithmeticOptimization: "OFF" } } },
+  });
   const md: tf.RunMetadata = {};
   const r = await sess.run(out, [[x, new Float32Array(n)]], { runMetadata: md });
   expect(r.data[0]).toBe(steps);

@@ -180,3 +180,28 @@ test("a control dependency on a fed placeholder is met by the feed", async () =>
   expect((await sess.run(out, [[p, 1]])).item()).toBe(3);
   await expect(sess.run(out)).rejects.toThrow(/must feed a value for placeholder tensor 'p'/);
 });
+
+describe("graph passes", () => {
+  test("run by default, reported in RunMetadata.optimizations, switched off by TF's names", async () => {
+    const g = new tf.Graph();
+    const { x, y } = g.asDefault(() => {
+      const x = tf.placeholder("float32", [2], "x");
+      let y = x;
+      for (let i = 0; i < 10; i++) y = tf.add(y, 1);
+      return { x, y };
+    });
+    const feeds: [tf.Tensor, number[]][] = [[x, [1, 2]]];
+    const on: tf.RunMetadata = {};
+    const sess = new tf.Session({ graph: g });
+    expect((await sess.run(y, feeds, { runMetadata: on })).toArray()).toEqual([11, 12]);
+    expect(on.optimizations?.some((r) => r.pass === "arithmetic_optimizer")).toBe(true);
+    expect(on.stepStats!.nodes).toBeLessThan(10);
+    const off: tf.RunMetadata = {};
+    const plain = new tf.Session({
+      graph: g,
+      config: { graphOptions: { rewriteOptions: { arithmeticOptimization: "OFF" } } },
+    });
+    expect((await plain.run(y, feeds, { runMetadata: off })).toArray()).toEqual([11, 12]);
+    expect(off.stepStats!.nodes).toBeGreaterThanOrEqual(10); // the adds (and their shared constant)
+  });
+});

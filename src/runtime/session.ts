@@ -208,11 +208,24 @@ export class Session {
     });
   }
 
+  /** The graph passes' switches (ConfigProto.graphOptions.rewriteOptions): all on by default. */
+  private get rewriteOptions(): RewriterConfig {
+    return this.config.graphOptions?.rewriteOptions ?? {};
+  }
+
   private planFor(feeds: Tensor[], fetchTensors: Tensor[], targets: readonly Operation[]): Plan {
     const key = `${feeds.map((t) => t.name).join(",")}|${fetchTensors.map((t) => t.name).join(",")}|${targets.map((o) => o.name).join(",")}|${this.graph.editVersion}`;
     let plan = this.plans.get(key);
     if (!plan) {
-      plan = compilePlan(feeds, fetchTensors, targets, this.backends, this.env);
+      plan = compilePlan(
+        feeds,
+        fetchTensors,
+        targets,
+        this.backends,
+        this.env,
+        this.rewriteOptions,
+        this.memoryLimit,
+      );
       if (this.plans.size > 1000) this.plans.clear();
       this.plans.set(key, plan);
     }
@@ -239,7 +252,15 @@ export class Session {
           .outputs[0],
     );
     const call = g.createOp(name, args, {}, name);
-    const plan = compilePlan(args, call.outputs, [call], this.backends, this.env);
+    const plan = compilePlan(
+      args,
+      call.outputs,
+      [call],
+      this.backends,
+      this.env,
+      this.rewriteOptions,
+      this.memoryLimit,
+    );
     const instance: FunctionInstance = (values) => {
       if (values.length !== args.length) {
         return Promise.reject(

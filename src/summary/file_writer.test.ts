@@ -103,7 +103,12 @@ describe("FileWriter", () => {
     const g = new tf.Graph();
     const y = g.asDefault(() => tf.mul(tf.constant(2, { name: "two" }), 3, "y"));
     const runMetadata: tf.RunMetadata = {};
-    await new tf.Session({ graph: g }).run(y, undefined, { traceLevel: "FULL_TRACE", runMetadata });
+    // Constants unfolded, so that the trace has the Mul node.
+    const config = { graphOptions: { rewriteOptions: { constantFolding: "OFF" as const } } };
+    await new tf.Session({ graph: g, config }).run(y, undefined, {
+      traceLevel: "FULL_TRACE",
+      runMetadata,
+    });
     const w = track(new FileWriter(tmp()));
     w.addRunMetadata(runMetadata, "step0", 0);
     expect(() => w.addRunMetadata(runMetadata, "step0", 1)).toThrow(
