@@ -53,6 +53,23 @@ async function ours(): Promise<Uint8Array> {
   return new Uint8Array(readFileSync(join(out, "saved_model.pb")));
 }
 
+/** A SavedModel with an asset (vocab.txt) read by its main op, written by our Builder. */
+async function oursWithAsset(): Promise<Uint8Array> {
+  const dir = scratch("savedmodel-seed-asset");
+  writeFileSync(join(dir, "vocab.txt"), "a\nb\n");
+  const g = new tf.Graph();
+  const [asset, main] = g.asDefault(() => {
+    const a = tf.constant(join(dir, "vocab.txt"), { name: "asset_path" });
+    return [a, tf.group([tf.readFile(a)], "main_op")] as const;
+  });
+  const sess = new tf.Session({ graph: g });
+  const b = new tf.savedModel.Builder(join(dir, "m"));
+  await b.addMetaGraphAndVariables(sess, ["serve"], { assetsCollection: [asset], mainOp: main });
+  await b.save();
+  sess.close();
+  return new Uint8Array(readFileSync(join(dir, "m", "saved_model.pb")));
+}
+
 export default defineTarget({
   name: "savedmodel",
   maxLen: 16384,
@@ -65,6 +82,6 @@ export default defineTarget({
     "saved_model_assets",
     "serving_default",
   ],
-  seeds: async () => [...fixtures(/saved_model\.pb$/), await ours()],
+  seeds: async () => [...fixtures(/saved_model\.pb$/), await ours(), await oursWithAsset()],
   run: (data) => withImportLimit(() => loadSavedModel(data)),
 });
