@@ -219,6 +219,37 @@ describe("two servers in one process", () => {
     }
   }, 30_000);
 
+  it("stops a step blocked on a task at RunOptions.timeoutInMs, and keeps serving", async () => {
+    const ps = new Server({ ps: ["localhost:0"] }, { start: false });
+    await ps.start();
+    const worker = new Server(
+      { ps: [ps.target.slice(7)], worker: ["localhost:0"] },
+      { jobName: "worker", start: false },
+    );
+    await worker.start();
+    try {
+      const g = new tf.Graph();
+      const { take, y } = g.asDefault(() => {
+        const q = tf.device(
+          "/job:ps/task:0",
+          () => new tf.FIFOQueue(2, ["float32"], { shapes: [[]] }),
+        );
+        const take = tf.mul(q.dequeue() as tf.Tensor, tf.constant(2));
+        return { take, y: tf.add(tf.constant(1), tf.constant(1)) };
+      });
+      const sess = new RemoteSession({ target: worker.target, graph: g });
+      const start = Date.now();
+      const err = await sess.run(take, undefined, { timeoutInMs: 300 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(tf.DeadlineExceededError);
+      expect(Date.now() - start).toBeLessThan(3000);
+      expect((await sess.run(y)).data[0]).toBe(2);
+      await sess.close();
+    } finally {
+      await worker.stop();
+      await ps.stop();
+    }
+  }, 30_000);
+
   it("serves callables (MakeCallable, RunCallable, ReleaseCallable)", async () => {
     const s = await tf.train.Server.createLocalServer();
     const client = masterClient(s.target.slice(7));

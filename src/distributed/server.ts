@@ -3,6 +3,7 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
+  DeadlineExceededError,
   FailedPreconditionError,
   InvalidArgumentError,
   UnavailableError,
@@ -12,6 +13,7 @@ import * as pb from "../io/proto/index.js";
 import { type ClusterLike, ClusterSpec } from "./cluster_spec.js";
 import { Master, type WorkerCall } from "./master.js";
 import {
+  type CallOptions,
   CHANNEL_OPTIONS,
   MASTER_METHODS,
   serviceDefinition,
@@ -55,6 +57,36 @@ function bindAddress(address: string): { bind: string; port: number } {
   // Loopback names bind loopback only; any other host name means "reachable from elsewhere".
   const loopback = ["localhost", "127.0.0.1", "[::1]", "::1"].includes(host);
   return { bind: loopback ? `127.0.0.1:${port}` : `0.0.0.0:${port}`, port };
+}
+
+/**
+ * An in-process call with a remote call's deadline and cancellation: it rejects with
+ * DeadlineExceededError after `timeoutMs` (the work itself is stopped by the master's cleanup).
+ */
+function withDeadline<T>(
+  work: Promise<T>,
+  options: CallOptions | undefined,
+  what: string,
+): Promise<T> {
+  const timeoutMs = options?.timeoutMs ?? 0;
+  const signal = options?.signal;
+  if (timeoutMs <= 0 && !signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(
+            () =>
+              reject(new DeadlineExceededError(`${what}: deadline of ${timeoutMs} ms exceeded`)),
+            timeoutMs,
+          )
+        : undefined;
+    const onAbort = () => reject(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    });
+  });
 }
 
 export class Server {
@@ -202,8 +234,10 @@ export class Server {
     const worker = this.worker;
     const callWorker: WorkerCall = (task, method, request, options) => {
       if (task.job === this.jobName && task.task === this.taskIndex)
-        return (worker.impl[method] as (r: typeof request) => ReturnType<WorkerCall>)(
-          request,
+        return withDeadline(
+          (worker.impl[method] as (r: typeof request) => ReturnType<WorkerCall>)(request),
+          options,
+          `${method} on ${worker.localTask}`,
         ) as never;
       const a = this.cluster.findTask(task.job, task.task);
       if (a === undefined)

@@ -51,6 +51,8 @@ export class Worker {
   readonly device: string;
   readonly incarnation = newIncarnation();
   readonly rendezvous = new Rendezvous();
+  /** The partitions running now, by step (CleanupGraph aborts them). */
+  private readonly running = new Map<bigint, Set<StepControl>>();
   private readonly graphs = new Map<string, RegisteredGraph>();
   private nextGraph = 1;
   private env: KernelEnv;
@@ -157,7 +159,10 @@ export class Worker {
   }
 
   private endStep(step: bigint): void {
-    this.rendezvous.abort(step, new AbortedError(`Step ${step} was cleaned up by its master`));
+    const reason = new AbortedError(`Step ${step} was cleaned up by its master`);
+    // A partition still running (blocked in a dequeue, a receive...) stops now.
+    for (const c of this.running.get(step) ?? []) c.abort(reason);
+    this.rendezvous.abort(step, reason);
     setTimeout(() => this.rendezvous.cleanup(step), STEP_MARK_MS).unref();
   }
 
@@ -174,6 +179,9 @@ export class Worker {
       this.localTask,
       (sendDevice, s, key, signal) => this.remoteRecv(sendDevice, s, key, signal),
     );
+    let controls = this.running.get(step);
+    if (!controls) this.running.set(step, (controls = new Set()));
+    controls.add(control);
     try {
       for (const t of send) {
         if (!t.tensor) throw new InvalidArgumentError(`RunGraph: send '${t.name}' has no tensor`);
@@ -190,6 +198,9 @@ export class Worker {
       control.abort(e);
       this.rendezvous.abort(step, e);
       throw e;
+    } finally {
+      controls.delete(control);
+      if (controls.size === 0) this.running.delete(step);
     }
   }
 
