@@ -141,8 +141,11 @@ export interface KernelEnv {
   readonly instantiateFunction?: (name: string) => FunctionInstance;
 }
 
-/** A callable graph function (see KernelEnv.instantiateFunction). */
-export type FunctionInstance = (args: readonly Value[]) => Promise<NDArray[]>;
+/**
+ * A callable graph function (see KernelEnv.instantiateFunction). Its outputs are values as they
+ * flow along edges: a resource handle (a dataset) stays one; a variable's ref is read.
+ */
+export type FunctionInstance = (args: readonly Value[]) => Promise<Value[]>;
 
 /**
  * Computes a node's outputs from its inputs. Compiled once per plan, called every run. A kernel

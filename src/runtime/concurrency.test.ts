@@ -201,7 +201,7 @@ describe("concurrent runs", () => {
       new tf.NDArray("float32", [2], Float32Array.of(2, 3)),
       new tf.NDArray("float32", [2], Float32Array.of(4, 5)),
     ]);
-    expect(out.toArray()).toEqual([9, 16]);
+    expect((out as tf.NDArray).toArray()).toEqual([9, 16]);
     expect(() => env.instantiateFunction!("Nope")).toThrow(tf.NotFoundError);
   });
 });

@@ -350,7 +350,7 @@ export class DataflowPlan implements Plan {
           if (pendingTask) finish(pendingTask, outs as Token[], pendingStart);
           pending = null;
           pendingTask = null;
-          if (advance()) return this.results(fetched, feedValues);
+          if (advance()) return this.results(fetched, feedValues, st.keepHandles);
         } finally {
           leaveRun(previous);
         }
@@ -364,7 +364,7 @@ export class DataflowPlan implements Plan {
     } finally {
       leaveRun(previous);
     }
-    if (done) return this.results(fetched, feedValues);
+    if (done) return this.results(fetched, feedValues, st.keepHandles);
     if (!st.ctx.mayAwait) {
       const t = pendingTask as Task | null;
       throw cannotAwait(t ? this.nodes[t.node].op : undefined);
@@ -373,7 +373,11 @@ export class DataflowPlan implements Plan {
   }
 
   /** The fetched values once the run is over. */
-  private results(fetched: Map<string, Token>, feedValues: readonly Value[]): NDArray[] {
+  private results(
+    fetched: Map<string, Token>,
+    feedValues: readonly Value[],
+    keepHandles: boolean,
+  ): NDArray[] {
     return this.fetchFrom.map((f, i) => {
       const v = "feed" in f ? feedValues[f.feed] : fetched.get(`${f.node}:${f.output}`);
       if (v === undefined || v === DEAD) {
@@ -382,7 +386,8 @@ export class DataflowPlan implements Plan {
           `Retval[${i}] does not have value: the fetched tensor '${name}' is ${v === DEAD ? "in a branch that was not taken" : "never computed"}`,
         );
       }
-      return fetchedValue(v);
+      // A function's caller (keepHandles) takes handles too: its Value[] is typed as such.
+      return (keepHandles ? fetchedValue(v, true) : fetchedValue(v)) as NDArray;
     });
   }
 }

@@ -7,6 +7,7 @@ import {
   type Dead,
   type Kernel,
   type KernelEnv,
+  ResourceHandle,
   type Value,
   VariableRef,
 } from "../backends/kernel.js";
@@ -139,8 +140,11 @@ export function annotate(e: unknown, op: Operation): Error {
   return new InternalError(`Kernel of '${op.type}' failed: ${msg}${suffix}`, op.name);
 }
 
-/** What a fetch returns for a value: a variable's current value; never a resource handle. */
-export function fetchedValue(v: Value): NDArray {
+/** What a fetch returns for a value: a variable's current value; a handle only when kept. */
+export function fetchedValue(v: Value, keepHandles: true): Value;
+export function fetchedValue(v: Value, keepHandles?: false): NDArray;
+export function fetchedValue(v: Value, keepHandles = false): Value {
+  if (keepHandles && v instanceof ResourceHandle) return v;
   if (v instanceof NDArray) {
     markEscaped(v.data); // the caller holds it now
     return v;

@@ -55,19 +55,22 @@ export interface RunState {
   readonly stats?: RunStats;
   /** Fill stats.devStats per node (RunOptions.traceLevel). */
   readonly trace: boolean;
+  /** Return fetched resource handles as they are (a function's outputs), not refuse them. */
+  readonly keepHandles: boolean;
   /** When the current synchronous slice began (performance.now()). */
   sliceStart: number;
 }
 
 export function newRunState(
   ctx: RunContext,
-  options: { deadline?: number; stats?: RunStats; trace?: boolean } = {},
+  options: { deadline?: number; stats?: RunStats; trace?: boolean; keepHandles?: boolean } = {},
 ): RunState {
   return {
     ctx,
     deadline: options.deadline,
     stats: options.stats,
     trace: options.trace === true && options.stats !== undefined,
+    keepHandles: options.keepHandles === true,
     sliceStart: performance.now(),
   };
 }

@@ -275,7 +275,7 @@ export class Session {
         memoryLimit: this.memoryLimit,
       };
       try {
-        return Promise.resolve(plan.execute(values, newRunState(ctx)));
+        return Promise.resolve(plan.execute(values, newRunState(ctx, { keepHandles: true })));
       } catch (e) {
         return Promise.reject(e);
       }

@@ -251,7 +251,12 @@ export class StaticPlan implements Plan {
 
   private finish(ex: Exec): NDArray[] {
     const out: NDArray[] = new Array(this.fetchSlots.length);
-    for (let i = 0; i < out.length; i++) out[i] = fetchedValue(ex.slots[this.fetchSlots[i]]!);
+    const keep = ex.st.keepHandles;
+    for (let i = 0; i < out.length; i++) {
+      const v = ex.slots[this.fetchSlots[i]]!;
+      // A function's caller (keepHandles) takes handles too: its Value[] is typed as such.
+      out[i] = (keep ? fetchedValue(v, true) : fetchedValue(v)) as NDArray;
+    }
     return out;
   }
 }

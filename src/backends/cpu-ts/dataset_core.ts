@@ -28,24 +28,14 @@ export interface DatasetImpl {
 
 export const DATASET_KIND = "dataset";
 
-/**
- * Dataset values travel as string scalars ("<dataset NAME>") that stand for their DatasetImpl:
- * a graph function's outputs are fetched values, and the executor refuses to fetch a
- * ResourceHandle, while flat_map / interleave / one-shot functions return datasets.
- */
-const carried = new WeakMap<NDArray, DatasetImpl>();
-
-export function datasetHandle(impl: DatasetImpl): NDArray {
-  const v = new NDArray("string", [], [`<dataset ${impl.op}>`]);
-  carried.set(v, impl);
-  return v;
+/** A dataset value: what a dataset op outputs (graph functions may return them too). */
+export function datasetHandle(impl: DatasetImpl): ResourceHandle<DatasetImpl> {
+  return new ResourceHandle(DATASET_KIND, impl.op, impl);
 }
 
 /** The dataset an input carries; InvalidArgumentError when it is something else. */
 export function datasetOf(v: Value, op: string, what = "input_dataset"): DatasetImpl {
   if (v instanceof ResourceHandle && v.kind === DATASET_KIND) return v.state as DatasetImpl;
-  const d = v instanceof NDArray ? carried.get(v) : undefined;
-  if (d) return d;
   throw new InvalidArgumentError(`${op}: ${what} must be a dataset (a variant from a dataset op)`);
 }
 

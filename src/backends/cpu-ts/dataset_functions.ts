@@ -38,7 +38,7 @@ function elementFunction(node: NodeInfo, env: KernelEnv, attr: string) {
           throw new UnimplementedError(`${node.name}: this session cannot run graph functions`);
         instance = env.instantiateFunction(fname);
       }
-      return instance([...element, ...captured]) as Promise<Value[]>;
+      return instance([...element, ...captured]);
     };
   };
 }
