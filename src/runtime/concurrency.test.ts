@@ -1,8 +1,9 @@
 // Runs in flight together on one session: they interleave at op boundaries (kernels off the main
 // thread, yields to the event loop), give results the sequential semantics allow, and fail with
 // CancelledError when the session closes under them.
-import { describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { FunctionInstance, KernelEnv } from "../backends/kernel.js";
+import { nativeTuning } from "../backends/native/kernels.js";
 import * as tf from "../index.js";
 import { applyGradientDescent } from "../ops/training_ops.js";
 
@@ -24,6 +25,15 @@ function counterGraph() {
 }
 
 describe("concurrent runs", () => {
+  // The 256×256 matmuls here go off the main thread (by default only ~1 ms kernels do).
+  const defaultMinFlops = nativeTuning.asyncMinFlops;
+  beforeAll(() => {
+    nativeTuning.asyncMinFlops = 2 ** 20;
+  });
+  afterAll(() => {
+    nativeTuning.asyncMinFlops = defaultMinFlops;
+  });
+
   test("100 runs in flight at once, half incrementing, half reading: nothing lost", async () => {
     const { g, v, inc, read } = counterGraph();
     const sess = new tf.Session({ graph: g });
