@@ -32,6 +32,7 @@ import {
 import { readSavedModel, VARIABLES_DIRECTORY, VARIABLES_FILENAME } from "../io/saved_model.js";
 import { dataTypeName, shapeFromProto } from "../io/tensor_proto.js";
 import { parseTextFormat } from "../io/text_format.js";
+import { addServerCommand } from "./server_command.js";
 
 // ---------------------------------------------------------------------------------------------
 // inspect-checkpoint
@@ -329,6 +330,7 @@ export function buildProgram(
         out(`Note: bound to ${opts.host}: anyone who can reach this address can read these runs\n`);
       onBoard(board);
     });
+  addServerCommand(program, out);
   return program;
 }
 

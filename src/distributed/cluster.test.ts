@@ -52,7 +52,8 @@ function model() {
 describe("a cluster of processes", () => {
   it("runs a step placed over three tasks and shares the ps's variables between clients", async () => {
     const m = model();
-    const sess = new RemoteSession({ target: target("worker", 0), graph: m.g });
+    // tf.Session with a target is a client of that server's master, as in TF.
+    const sess = new tf.Session({ target: target("worker", 0), graph: m.g });
     await sess.run(m.v.initializer);
     // [1,2,3] * [2,2,2] = [2,4,6] on worker 1; + 1 on worker 0.
     const [y, z] = await sess.run([m.y, m.z], { x: [2, 2, 2] });

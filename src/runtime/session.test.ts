@@ -144,10 +144,17 @@ describe("Session lifecycle and errors", () => {
     await expect(sess.run(out)).rejects.toThrow(/closed Session/);
   });
 
-  test("a remote target is not implemented yet and says so", () => {
-    expect(() => new tf.Session({ target: "grpc://localhost:2222" })).toThrow(
-      tf.UnimplementedError,
-    );
+  test("a session with an unreachable target fails with UnavailableError naming the address", async () => {
+    const g = new tf.Graph();
+    const out = g.asDefault(() => tf.constant(1));
+    const sess = new tf.Session({
+      graph: g,
+      target: "grpc://127.0.0.1:1",
+      config: { operationTimeoutInMs: 2000 },
+    });
+    await expect(sess.run(out)).rejects.toThrow(tf.UnavailableError);
+    await expect(sess.run(out)).rejects.toThrow(/127\.0\.0\.1:1/);
+    expect(() => new tf.Session({ target: "http://localhost:1" })).toThrow(tf.InvalidArgumentError);
   });
 
   test("an op without a kernel is an UnimplementedError naming it", async () => {
@@ -204,4 +211,11 @@ describe("graph passes", () => {
     expect((await plain.run(y, feeds, { runMetadata: off })).toArray()).toEqual([11, 12]);
     expect(off.stepStats!.nodes).toBeGreaterThanOrEqual(10); // the adds (and their shared constant)
   });
+});
+
+test("listDevices names the process's CPU, as TF's in-process session does", async () => {
+  const sess = new tf.Session({ graph: new tf.Graph() });
+  const [cpu] = await sess.listDevices();
+  expect(cpu.name).toBe("/job:localhost/replica:0/task:0/device:CPU:0");
+  expect(cpu.deviceType).toBe("CPU");
 });

@@ -6,12 +6,16 @@ import {
   VariableRef,
 } from "../backends/kernel.js";
 import { defaultBackends } from "../backends/registry.js";
+import {
+  type DeviceAttributes,
+  RemoteSession,
+  resetTarget,
+} from "../distributed/remote_session.js";
 import type { DType } from "../framework/dtypes.js";
 import {
   CancelledError,
   InvalidArgumentError,
   NotFoundError,
-  UnimplementedError,
   ValueError,
 } from "../framework/errors.js";
 import { Graph, getDefaultGraph, type Operation, type Tensor } from "../framework/graph.js";
@@ -23,7 +27,7 @@ import type { PassReport, RewriterConfig } from "../passes/rewriter_config.js";
 import { type Feeds, normalizeFeeds } from "./feeds.js";
 import { type Fetches, type FetchResult, flattenFetches } from "./fetches.js";
 import { compilePlan } from "./plan.js";
-import type { Plan, RunStats } from "./plan_support.js";
+import { CPU_DEVICE, type Plan, type RunStats } from "./plan_support.js";
 import { deadlineError, isPending, newRunState, RunControl } from "./run_state.js";
 
 /** TensorFlow's ConfigProto, the parts tensorgraph uses. */
@@ -46,6 +50,10 @@ export interface ConfigProto {
    * and symbolic links; a refused access is a PermissionDeniedError naming the op and the path.
    */
   fileAccess?: FileAccess;
+  /** Only devices matching these (e.g. "/job:ps", "/job:worker/task:1") are seen by a remote session. */
+  deviceFilters?: readonly string[];
+  /** The longest a remote call (each RunGraph, RecvTensor...) may take. */
+  operationTimeoutInMs?: number;
   /** TF's GraphOptions: the switches of the graph passes run when a plan is compiled. */
   graphOptions?: { rewriteOptions?: RewriterConfig };
 }
@@ -101,11 +109,6 @@ export class Session {
     this.graph = options.graph ?? getDefaultGraph();
     this.target = options.target ?? "";
     this.config = options.config ?? {};
-    if (this.target !== "") {
-      throw new UnimplementedError(
-        `Session target '${this.target}': distributed sessions are not implemented yet; use the in-process session (target "")`,
-      );
-    }
     this.memoryLimit = resolveMemoryLimit(this.config.memoryLimitBytes);
     this.backends = defaultBackends(options.backend);
     const variables = this.variables;
@@ -120,6 +123,28 @@ export class Session {
       },
       instantiateFunction: (name: string) => this.instantiateFunction(name),
     };
+    if (this.target !== "") {
+      // A session on a server (TF's grpc:// targets) is a client of its master service.
+      // biome-ignore lint/correctness/noConstructorReturn: tf.Session({ target }), as TF's
+      return new RemoteSession(options as { target: string }) as unknown as Session;
+    }
+  }
+
+  /** Clears the resources (variables, queues...) of every container of a server (TF's Session.reset). */
+  static reset(target: string, containers: readonly string[] = []): Promise<void> {
+    return resetTarget(target, containers);
+  }
+
+  /** The devices this session runs on (TF's Session.list_devices): here, the process's CPU. */
+  async listDevices(): Promise<DeviceAttributes[]> {
+    return [
+      {
+        name: CPU_DEVICE,
+        deviceType: "CPU",
+        memoryLimitBytes: this.memoryLimit,
+        incarnation: 0n,
+      },
+    ];
   }
 
   /** The backend kernels run on first (others fill in ops it lacks). */
