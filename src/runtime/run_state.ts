@@ -2,7 +2,7 @@
 // deadline and statistics, and the two ways a run lets others proceed: awaiting a kernel that
 // returned a promise, and yielding to the event loop after running for a while.
 import { DeadlineExceededError } from "../framework/errors.js";
-import type { RunContext } from "../framework/run_context.js";
+import { abortable, type RunContext } from "../framework/run_context.js";
 import type { RunStats } from "./plan_support.js";
 
 /** A run yields to the event loop after computing this long without awaiting. */
@@ -104,28 +104,10 @@ export async function pause<T>(st: RunState, work: Promise<T> | null): Promise<T
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (signal.aborted) throw signal.reason;
   } else {
-    value = await untilAborted(work, signal);
+    value = await abortable(work, signal);
   }
   st.sliceStart = performance.now();
   return value;
-}
-
-/** `work`'s outcome, or the signal's reason if it aborts first. */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 /** Whether a kernel's result is a promise (a kernel that awaits). */

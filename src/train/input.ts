@@ -334,6 +334,16 @@ export function batch<T>(
   batchSize: TensorLike,
   options: BatchOptions = {},
 ): Batched<T> {
+  return batchOne(tensors, batchSize, options, undefined);
+}
+
+/** batch and maybeBatch: one example (or list of them) through a FIFO queue. */
+function batchOne<T>(
+  tensors: T,
+  batchSize: TensorLike,
+  options: BatchOptions,
+  keepInput: TensorLike | undefined,
+): Batched<T> {
   const g = graphOf(flatten(tensors as Nested<TensorLike>, isLeaf));
   return g.nameScope(options.name ?? "batch", (scope) => {
     const list = toLists(tensors, g);
@@ -344,6 +354,7 @@ export function batch<T>(
       queue: fifoFor(options),
       join: false,
       scope,
+      keepInput,
     });
     return packAs(tensors as Nested<TensorLike>, out, isLeaf) as unknown as Batched<T>;
   });
@@ -389,6 +400,18 @@ export function shuffleBatch<T>(
   minAfterDequeue: number,
   options: ShuffleBatchOptions = {},
 ): Batched<T> {
+  return shuffleBatchOne(tensors, batchSize, capacity, minAfterDequeue, options, undefined);
+}
+
+/** shuffleBatch and maybeShuffleBatch: one example (or list of them) through a shuffling queue. */
+function shuffleBatchOne<T>(
+  tensors: T,
+  batchSize: TensorLike,
+  capacity: number,
+  minAfterDequeue: number,
+  options: ShuffleBatchOptions,
+  keepInput: TensorLike | undefined,
+): Batched<T> {
   const g = graphOf(flatten(tensors as Nested<TensorLike>, isLeaf));
   return g.nameScope(options.name ?? "shuffle_batch", (scope) => {
     const queue = shuffleFor(capacity, minAfterDequeue, options);
@@ -401,6 +424,7 @@ export function shuffleBatch<T>(
       queue,
       join: false,
       scope,
+      keepInput,
     });
     return packAs(tensors as Nested<TensorLike>, out, isLeaf) as unknown as Batched<T>;
   });
@@ -443,20 +467,7 @@ export function maybeBatch<T>(
   batchSize: TensorLike,
   options: BatchOptions = {},
 ): Batched<T> {
-  const g = graphOf(flatten(tensors as Nested<TensorLike>, isLeaf));
-  return g.nameScope(options.name ?? "batch", (scope) => {
-    const list = toLists(tensors, g);
-    const out = batchCore({
-      lists: [list],
-      batchSize,
-      options,
-      queue: fifoFor(options),
-      join: false,
-      scope,
-      keepInput,
-    });
-    return packAs(tensors as Nested<TensorLike>, out, isLeaf) as unknown as Batched<T>;
-  });
+  return batchOne(tensors, batchSize, options, keepInput);
 }
 
 /** tf.train.maybe_shuffle_batch: shuffleBatch, queuing only the examples keepInput keeps. */
@@ -468,20 +479,5 @@ export function maybeShuffleBatch<T>(
   keepInput: TensorLike,
   options: ShuffleBatchOptions = {},
 ): Batched<T> {
-  const g = graphOf(flatten(tensors as Nested<TensorLike>, isLeaf));
-  return g.nameScope(options.name ?? "shuffle_batch", (scope) => {
-    const queue = shuffleFor(capacity, minAfterDequeue, options);
-    const list = toLists(tensors, g);
-    const out = batchCore({
-      lists: [list],
-      batchSize,
-      options: { ...options, capacity },
-      minAfterDequeue,
-      queue,
-      join: false,
-      scope,
-      keepInput,
-    });
-    return packAs(tensors as Nested<TensorLike>, out, isLeaf) as unknown as Batched<T>;
-  });
+  return shuffleBatchOne(tensors, batchSize, capacity, minAfterDequeue, options, keepInput);
 }

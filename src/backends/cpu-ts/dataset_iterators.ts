@@ -12,12 +12,11 @@ import {
 } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
 import type { FuncAttr } from "../../framework/op_def.js";
-import { currentRun } from "../../framework/run_context.js";
+import { abortable, currentRun } from "../../framework/run_context.js";
 import type { TensorShape } from "../../framework/tensor_shape.js";
 import { shapeString } from "../../framework/tensor_shape.js";
 import { arr, type KernelEnv, type NodeInfo, ResourceHandle, type Value } from "../kernel.js";
 import {
-  abortable,
   type DatasetImpl,
   datasetOf,
   type Element,
