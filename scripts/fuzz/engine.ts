@@ -63,6 +63,8 @@ export type EngineMessage =
 type CovFile = { s: ArrayLike<number>; f: ArrayLike<number>; b: ArrayLike<ArrayLike<number>> };
 
 const send = (m: EngineMessage) => process.send?.(m);
+/** The most bytes a merge writes to test/fuzz/corpus/<target>/ (the corpus is committed). */
+const CORPUS_BUDGET = 512 * 1024;
 const cfg = JSON.parse(process.env.TGFUZZ_CONFIG ?? "{}") as EngineConfig;
 const mod = (await import(pathToFileURL(cfg.bundle).href)) as {
   target: FuzzTarget;
@@ -205,7 +207,12 @@ for (const [i, d] of [...seeds, ...found].entries()) {
 }
 if (cfg.mode === "merge") {
   mkdirSync(cfg.outDir, { recursive: true });
-  for (const data of kept) writeFileSync(join(cfg.outDir, sha1(data).slice(0, 16)), data);
+  // Smallest first, up to the committed corpus's budget (the rest add coverage but weigh more).
+  let bytesKept = 0;
+  for (const data of kept) {
+    if ((bytesKept += data.length) > CORPUS_BUDGET) break;
+    writeFileSync(join(cfg.outDir, sha1(data).slice(0, 16)), data);
+  }
 }
 send({
   type: "seeded",
