@@ -321,15 +321,20 @@ function checkBiasFormat(c: ShapeContext): void {
   }
 }
 
+/** BiasAdd's (and BiasAddV1's) output: the input's shape, its last dim merged with the bias's. */
+export function biasAddShape(c: ShapeContext): TensorShape {
+  const x = c.withRankAtLeast(0, 2);
+  const b = c.withRank(1, 1);
+  if (x.rank === null) return x;
+  const dims = x.asList()!;
+  dims[dims.length - 1] = c.mergeDim(dims[dims.length - 1], b.dim(0));
+  return new TensorShape(dims);
+}
+
 registerOp("BiasAdd", {
   shape: (c) => {
     checkBiasFormat(c);
-    const x = c.withRankAtLeast(0, 2);
-    const b = c.withRank(1, 1);
-    if (x.rank === null) return x;
-    const dims = x.asList()!;
-    dims[dims.length - 1] = c.mergeDim(dims[dims.length - 1], b.dim(0));
-    return new TensorShape(dims);
+    return biasAddShape(c);
   },
   gradient: (op, [dy]) => {
     if (!dy) return [null, null];

@@ -5,7 +5,7 @@ import { registerGradient, registerOp } from "../framework/op_registry.js";
 import type { ShapeContext } from "../framework/shape_inference.js";
 import { type Dim, TensorShape } from "../framework/tensor_shape.js";
 import { windowedOutputSize } from "../framework/window_rules.js";
-import "./nn_conv.js"; // MaxPool, MaxPoolGrad and BiasAdd are registered first
+import { biasAddShape } from "./nn_conv.js"; // MaxPool, MaxPoolGrad and BiasAdd are registered first
 import {
   attrsWithout,
   checkCompatible,
@@ -233,14 +233,7 @@ registerOp("LRNGrad", {
 // ---- BiasAddV1: BiasAdd without data_format ----
 
 registerOp("BiasAddV1", {
-  shape: (c) => {
-    const x = c.withRankAtLeast(0, 2);
-    const b = c.withRank(1, 1);
-    if (x.rank === null) return x;
-    const dims = x.asList()!;
-    dims[dims.length - 1] = c.mergeDim(dims[dims.length - 1], b.dim(0));
-    return new TensorShape(dims);
-  },
+  shape: biasAddShape,
   gradient: (_op, [dy]) => {
     if (!dy) return [null, null];
     return [dy, makeOp1("BiasAddGrad", [dy])];

@@ -18,6 +18,25 @@ export function logSumExp(a: number, b: number): number {
 }
 
 /** The label sequence of each batch entry, from the sparse labels (indices [n, 2], values). */
+/**
+ * Checks the CTC ops' common inputs: time-major logits [max_time, batch, classes] and
+ * sequence_length [batch]; returns the three sizes.
+ */
+export function sequenceInputs(
+  type: string,
+  x: NDArray,
+  seqLen: NDArray,
+): [maxTime: number, batch: number, classes: number] {
+  if (x.rank !== 3)
+    throw new InvalidArgumentError(`${type}: inputs must be 3-D, got ${shapeString(x.shape)}`);
+  const [maxTime, batch, classes] = x.shape;
+  if (seqLen.rank !== 1 || seqLen.size !== batch)
+    throw new InvalidArgumentError(
+      `${type}: sequence_length must be [batch_size] = [${batch}], got ${shapeString(seqLen.shape)}`,
+    );
+  return [maxTime, batch, classes];
+}
+
 function labelsByBatch(node: NodeInfo, idx: NDArray, vals: NDArray, batch: number): number[][] {
   if (idx.rank !== 2 || idx.shape[1] !== 2 || vals.rank !== 1 || vals.size !== idx.shape[0])
     throw new InvalidArgumentError(
@@ -142,15 +161,7 @@ cpuBackend.register("CTCLoss", (node) => {
   return (inputs) => {
     const x = arr(inputs[0]);
     const seqLen = arr(inputs[3]);
-    if (x.rank !== 3)
-      throw new InvalidArgumentError(
-        `${node.type}: inputs must be 3-D, got ${shapeString(x.shape)}`,
-      );
-    const [maxTime, batch, classes] = x.shape;
-    if (seqLen.rank !== 1 || seqLen.size !== batch)
-      throw new InvalidArgumentError(
-        `${node.type}: sequence_length must be [batch_size] = [${batch}], got ${shapeString(seqLen.shape)}`,
-      );
+    const [maxTime, batch, classes] = sequenceInputs(node.type, x, seqLen);
     if (classes < 1) throw new InvalidArgumentError(`${node.type}: num_classes must be positive`);
     const labels = labelsByBatch(node, arr(inputs[1]), arr(inputs[2]), batch);
     const len = seqLen.data as Int32Array;

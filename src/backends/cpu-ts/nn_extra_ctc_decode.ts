@@ -3,10 +3,9 @@
 // [n, 2] (batch, position), values [n] and dense shape [batch, longest].
 import { InvalidArgumentError } from "../../framework/errors.js";
 import { NDArray } from "../../framework/ndarray.js";
-import { shapeString } from "../../framework/tensor_shape.js";
 import { arr } from "../kernel.js";
 import { cpuBackend } from "./index.js";
-import { LOG0, logSumExp } from "./nn_extra_ctc.js";
+import { LOG0, logSumExp, sequenceInputs } from "./nn_extra_ctc.js";
 import { type Floats, floats } from "./nn_extra_window.js";
 
 /** Decoded sequences as a sparse [batch, longest] int64 tensor: indices, values, dense shape. */
@@ -36,15 +35,7 @@ cpuBackend.register("CTCGreedyDecoder", (node) => {
   return (inputs) => {
     const x = arr(inputs[0]);
     const seqLen = arr(inputs[1]);
-    if (x.rank !== 3)
-      throw new InvalidArgumentError(
-        `${node.type}: inputs must be 3-D, got ${shapeString(x.shape)}`,
-      );
-    const [maxTime, batch, classes] = x.shape;
-    if (seqLen.rank !== 1 || seqLen.size !== batch)
-      throw new InvalidArgumentError(
-        `${node.type}: sequence_length must be [batch_size] = [${batch}], got ${shapeString(seqLen.shape)}`,
-      );
+    const [maxTime, batch, classes] = sequenceInputs(node.type, x, seqLen);
     const len = seqLen.data as Int32Array;
     const src = x.data as Floats;
     const blank = classes - 1;
@@ -181,15 +172,7 @@ cpuBackend.register("CTCBeamSearchDecoder", (node) => {
   return (inputs) => {
     const x = arr(inputs[0]);
     const seqLen = arr(inputs[1]);
-    if (x.rank !== 3)
-      throw new InvalidArgumentError(
-        `${node.type}: inputs must be 3-D, got ${shapeString(x.shape)}`,
-      );
-    const [maxTime, batch, classes] = x.shape;
-    if (seqLen.rank !== 1 || seqLen.size !== batch)
-      throw new InvalidArgumentError(
-        `${node.type}: sequence_length must be [batch_size] = [${batch}], got ${shapeString(seqLen.shape)}`,
-      );
+    const [maxTime, batch, classes] = sequenceInputs(node.type, x, seqLen);
     const len = seqLen.data as Int32Array;
     const src = x.data as Floats;
     const scores = floats(x.dtype, batch * top, node.type);
