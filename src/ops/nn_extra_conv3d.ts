@@ -5,6 +5,7 @@ import type { ShapeContext } from "../framework/shape_inference.js";
 import type { Dim, TensorShape } from "../framework/tensor_shape.js";
 import {
   attrsWithout,
+  backpropShapes,
   checkCompatible,
   mustEqual,
   ndWindowAttrs,
@@ -82,20 +83,9 @@ registerOp("Conv3DBackpropFilterV2", {
 });
 
 // The deprecated V1 forms take the input (or filter) tensor itself instead of its shape.
-registerOp("Conv3DBackpropInput", {
-  shape: (c) => {
-    const x = c.withRank(0, 5);
-    checkCompatible(c, 2, conv3dOut(c, x, c.withRank(1, 5)));
-    return x;
-  },
-});
-registerOp("Conv3DBackpropFilter", {
-  shape: (c) => {
-    const f = c.withRank(1, 5);
-    checkCompatible(c, 2, conv3dOut(c, c.withRank(0, 5), f));
-    return f;
-  },
-});
+const conv3dBackprop = backpropShapes(5, 5, conv3dOut);
+registerOp("Conv3DBackpropInput", { shape: conv3dBackprop.input });
+registerOp("Conv3DBackpropFilter", { shape: conv3dBackprop.filter });
 
 // ---- 3-D pooling ----
 

@@ -8,6 +8,7 @@ import { windowedOutputSize } from "../framework/window_rules.js";
 import { biasAddShape } from "./nn_conv.js"; // MaxPool, MaxPoolGrad and BiasAdd are registered first
 import {
   attrsWithout,
+  backpropShapes,
   checkCompatible,
   mustEqual,
   type NdWindow,
@@ -194,20 +195,9 @@ registerOp("Dilation2D", {
     ];
   },
 });
-registerOp("Dilation2DBackpropInput", {
-  shape: (c) => {
-    const x = c.withRank(0, 4);
-    checkCompatible(c, 2, dilationOut(c, x, c.withRank(1, 3)));
-    return x;
-  },
-});
-registerOp("Dilation2DBackpropFilter", {
-  shape: (c) => {
-    const f = c.withRank(1, 3);
-    checkCompatible(c, 2, dilationOut(c, c.withRank(0, 4), f));
-    return f;
-  },
-});
+const dilationBackprop = backpropShapes(4, 3, dilationOut);
+registerOp("Dilation2DBackpropInput", { shape: dilationBackprop.input });
+registerOp("Dilation2DBackpropFilter", { shape: dilationBackprop.filter });
 
 // ---- LRN: out = x / (bias + alpha * sum of squares over nearby channels) ** beta ----
 

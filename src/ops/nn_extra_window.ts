@@ -102,6 +102,30 @@ export function checkCompatible(c: ShapeContext, i: number, expected: TensorShap
   }
 }
 
+/**
+ * Shape functions of backprops that take the forward input x (input 0), the filter f (input 1)
+ * and dy (input 2): the input gradient has x's shape, the filter gradient f's, and dy must fit
+ * the forward op's output `forward(c, x, f)`.
+ */
+export function backpropShapes(
+  xRank: number,
+  fRank: number,
+  forward: (c: ShapeContext, x: TensorShape, f: TensorShape) => TensorShape,
+): { input: (c: ShapeContext) => TensorShape; filter: (c: ShapeContext) => TensorShape } {
+  return {
+    input: (c) => {
+      const x = c.withRank(0, xRank);
+      checkCompatible(c, 2, forward(c, x, c.withRank(1, fRank)));
+      return x;
+    },
+    filter: (c) => {
+      const f = c.withRank(1, fRank);
+      checkCompatible(c, 2, forward(c, c.withRank(0, xRank), f));
+      return f;
+    },
+  };
+}
+
 /** The shape of `x` as an int32 vector: a constant when static, else a Shape op. */
 export function shapeOf(x: Tensor): Tensor | NDArray {
   if (x.shape.isFullyDefined) {
